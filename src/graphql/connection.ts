@@ -1,0 +1,124 @@
+// Owns Relay connections: one shared shape, keyset cursors over (createdAt, id), `first` capped at 100.
+import { GraphQLError } from 'graphql';
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `How many items to return (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}).` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Return items after this cursor (an endCursor from a previous page).' })
+  after?: string | null;
+}
+
+export interface Keyset {
+  createdAt: Date;
+  id: string;
+}
+
+export interface PageWindow {
+  limit: number;
+  after: Keyset | null;
+}
+
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+export function encodeCursor(row: Keyset): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Keyset {
+  try {
+    const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const createdAt = new Date(String(iso));
+    if (typeof iso !== 'string' || typeof id !== 'string' || Number.isNaN(createdAt.getTime()) || !isUuid(id)) {
+      throw new Error('bad cursor');
+    }
+    return { createdAt, id };
+  } catch {
+    throw badInput('`after` is not a cursor returned by this list');
+  }
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+export function pageWindow(args: PageArgs): PageWindow {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw badInput(`\`first\` must be between 0 and ${MAX_PAGE_SIZE}`);
+  }
+  return { limit: first, after: args.after ? decodeCursor(args.after) : null };
+}
+
+/** MikroORM filter for rows strictly after the cursor in (createdAt desc, id desc) order. */
+export function afterKeyset(after: Keyset | null): object {
+  if (!after) return {};
+  return {
+    $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, id: { $lt: after.id } }],
+  };
+}
+
+export const KEYSET_ORDER = { createdAt: 'desc', id: 'desc' } as const;
+
+export interface ConnectionShape<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: PageInfo;
+  totalCount: Promise<number> | number;
+}
+
+/** Builds a connection from `limit + 1` rows fetched in keyset order; the count runs only if asked for. */
+export function toConnection<T extends Keyset & object>(rows: T[], window: PageWindow, count: () => Promise<number>) {
+  const page = rows.slice(0, window.limit);
+  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  const pageInfo = new PageInfo();
+  pageInfo.hasNextPage = rows.length > window.limit;
+  pageInfo.endCursor = edges.length > 0 ? edges[edges.length - 1].cursor : null;
+  let counted: Promise<number> | undefined;
+  return {
+    edges,
+    pageInfo,
+    get totalCount() {
+      counted ??= count();
+      return counted;
+    },
+  };
+}
+
+/** Declares `<Name>Edge` and `<Name>Connection` types for a node type. */
+export function ConnectionType<T extends object>(name: string, nodeType: ClassType<T>) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field()
+    cursor!: string;
+
+    @Field(() => nodeType)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class Connection {
+    @Field(() => [Edge])
+    edges!: Edge[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'How many items the whole list has, across all pages.' })
+    totalCount!: number;
+  }
+  return Connection;
+}

@@ -1,0 +1,31 @@
+// Owns the executable schema: every resolver, one auth checker, the wire scalars, resolvers built once
+// with their services (no per-request construction).
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchema, type ResolverData } from 'type-graphql';
+import { authChecker } from './auth-checker.js';
+import { DateTimeScalar } from './scalars.js';
+
+export type ResolverInstances = object[];
+
+export async function buildAppSchema(resolvers: ResolverInstances): Promise<GraphQLSchema> {
+  const byClass = new Map<Function, object>(resolvers.map((r) => [r.constructor, r]));
+  return buildSchema({
+    resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
+    container: {
+      get: (cls: Function, _data: ResolverData<object>) => {
+        const instance = byClass.get(cls);
+        if (!instance) throw new Error(`No instance registered for resolver ${cls.name}`);
+        return instance;
+      },
+    },
+    authChecker,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    validate: false,
+    emitSchemaFile: false,
+  });
+}
+
+/** The committed artefact: sorted so that a diff shows real changes only. */
+export function printSchemaFile(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,165 @@
+// Owns the network side: express 5 with Apollo Server 5 at /graphql, graphql-ws on the same port
+// and path, health and readiness endpoints, and an orderly stop (stop accepting, drain, close sockets).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { TokenService } from '../modules/accounts/tokens.js';
+import { createContext, type AuthUser, type Context } from './context.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { errorFormatter } from './errors.js';
+
+export const GRAPHQL_PATH = '/graphql';
+export const MAX_BODY = '6mb';
+
+export interface HttpDeps {
+  config: Config;
+  logger: Logger;
+  schema: GraphQLSchema;
+  em: EntityManager;
+  tokens: TokenService;
+  readiness: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+}
+
+export interface RunningServer {
+  httpServer: Server;
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+type SocketExtra = {
+  user?: AuthUser | null;
+  expiryTimer?: NodeJS.Timeout;
+};
+
+export async function startServer(deps: HttpDeps, port: number, host: string): Promise<RunningServer> {
+  const { config, logger, schema, em, tokens } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
+    {
+      schema,
+      connectionInitWaitTimeout: 10_000,
+      onConnect: async (ctx) => {
+        const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const user = await tokens.fromAuthorizationHeader(header);
+        // A bad token closes the socket with 4403 Forbidden; no token means an anonymous socket.
+        if (user === 'invalid') return false;
+        ctx.extra.user = user;
+        if (user) {
+          const ms = user.exp * 1000 - Date.now();
+          ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'), Math.max(ms, 0));
+          ctx.extra.expiryTimer.unref();
+        }
+        return true;
+      },
+      onDisconnect: (ctx) => clearTimeout(ctx.extra.expiryTimer),
+      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
+      context: (ctx): Context => createContext(em, ctx.extra.user ?? null, ctx.extra.request.socket.remoteAddress ?? ''),
+      onError: (_ctx, _id, _payload, errors) => {
+        for (const error of errors) if (!error.extensions?.code) logger.debug({ err: error.message }, 'websocket operation error');
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: !config.isProduction,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.isProduction,
+    allowBatchedHttpRequests: false,
+    // main.ts owns signals and stops everything in order; Apollo would re-raise the signal and exit early.
+    stopOnTerminationSignals: false,
+    csrfPrevention: true,
+    formatError: errorFormatter(logger),
+    logger: {
+      debug: (m) => logger.debug(m),
+      info: (m) => logger.info(m),
+      warn: (m) => logger.warn(m),
+      error: (m) => logger.error(m),
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+      config.isProduction
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const result = await deps.readiness();
+    res.status(result.ok ? 200 : 503).json({ status: result.ok ? 'ready' : 'not ready', checks: result.checks });
+  });
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: MAX_BODY }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const user = await tokens.fromAuthorizationHeader(req.headers.authorization);
+        if (user === 'invalid') {
+          throw new GraphQLError('The sign-in token is invalid or has expired; sign in again.', {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          });
+        }
+        return createContext(em, user, req.ip ?? req.socket.remoteAddress ?? '');
+      },
+    }),
+  );
+  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) logger.error({ err: error }, 'unexpected HTTP error');
+    const message = error.type === 'entity.too.large' ? `The request body is larger than ${MAX_BODY}.` : status === 500 ? 'Internal server error' : error.message;
+    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  let stopping: Promise<void> | undefined;
+  return {
+    httpServer,
+    port: address.port,
+    url: `http://${shownHost}:${address.port}${GRAPHQL_PATH}`,
+    stop: () =>
+      (stopping ??= (async () => {
+        // apollo.stop(): stops accepting, waits for in-flight requests, then disposes the ws server.
+        await apollo.stop();
+        for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      })()),
+  };
+}
