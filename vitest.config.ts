@@ -12,9 +12,12 @@ export default defineConfig({
       },
     }),
   ],
+  // graphql 16 ships CJS and ESM copies; Node gives libraries (type-graphql) the CJS one, so tests must too.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

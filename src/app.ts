@@ -50,7 +50,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     cleanups.push(() => bus.close());
     if (bus.mode === 'memory') logger.info('REDIS_URL is not set: single-process mode, events stay in this process');
 
-    const services = createServices(config, orm, bus, logger);
+    const services = createServices(config, orm, bus, logger, database.url);
+    await services.start();
     cleanups.push(() => services.stop());
     const seeded = config.seedDemoData ? await seedDemoData(orm.em.fork(), services, logger) : null;
 
@@ -70,7 +71,11 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       ok &&= events.ok;
       return { ok, checks };
     };
-    const server = await startServer({ config, logger, schema, em: orm.em, tokens: services.tokens, readiness }, config.port, config.host);
+    const server = await startServer(
+      { config, logger, schema, em: orm.em, tokens: services.tokens, feeds: services.feeds, readiness },
+      config.port,
+      config.host,
+    );
     cleanups.push(() => server.stop());
 
     let stopped: Promise<void> | undefined;

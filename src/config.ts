@@ -48,6 +48,22 @@ const envSchema = z.object({
       .refine((v) => /^\d+$/.test(v) && Number(v) >= 60, { message: 'must be a whole number of seconds, at least 60' })
       .transform(Number),
   ),
+  EXPIRY_SWEEP_MS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('5000')
+      .refine((v) => /^\d+$/.test(v) && Number(v) >= 100, { message: 'must be a whole number of milliseconds, at least 100' })
+      .transform(Number),
+  ),
+  OUTBOX_POLL_MS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('1000')
+      .refine((v) => /^\d+$/.test(v) && Number(v) >= 50, { message: 'must be a whole number of milliseconds, at least 50' })
+      .transform(Number),
+  ),
   SEED_DEMO_DATA: z.preprocess(
     emptyAsUndefined,
     z
@@ -72,6 +88,10 @@ export interface Config {
   tokenTtlSeconds: number;
   dataDir: string;
   logLevel: LogLevel;
+  /** How often requests and estimates past their time are marked EXPIRED. */
+  expirySweepMs: number;
+  /** How often the outbox relay looks for events it was not told about (crash recovery). */
+  outboxPollMs: number;
   /** Seed demo accounts and the sample catalog into an empty database. Defaults to on outside production. */
   seedDemoData: boolean;
 }
@@ -113,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     logLevel: e.LOG_LEVEL,
     seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,
+    expirySweepMs: e.EXPIRY_SWEEP_MS,
+    outboxPollMs: e.OUTBOX_POLL_MS,
   };
 }
 

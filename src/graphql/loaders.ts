@@ -2,13 +2,14 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from '../modules/accounts/user.entity.js';
+import { Design } from '../modules/designs/design.entity.js';
+import { QuoteRecipient, QuoteRequest, QuoteRequestItem } from '../modules/quoting/quote-request.entity.js';
+import { Estimate, Match } from '../modules/quoting/estimate.entity.js';
 
-export interface Loaders {
-  users: DataLoader<string, User | null>;
-}
+type EntityClass<T> = new (...args: never[]) => T;
 
-/** Loads entities by id in one `in (...)` query, answering from the identity map when it can. */
-export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: new (...args: never[]) => T) {
+/** Loads entities by id in one `in (...)` query. */
+export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: EntityClass<T>) {
   return new DataLoader<string, T | null>(async (ids) => {
     const rows = (await em.find(entity as never, { id: { $in: [...ids] } } as never)) as T[];
     const byId = new Map(rows.map((row) => [row.id, row]));
@@ -16,6 +17,43 @@ export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: 
   });
 }
 
-export function createLoaders(em: EntityManager): Loaders {
-  return { users: byIdLoader(em, User) };
+/** Loads the children of many parents in one query, grouped by the parent reference `key`. */
+export function childrenLoader<T extends object>(em: EntityManager, entity: EntityClass<T>, key: string, orderBy: Record<string, 'asc' | 'desc'>) {
+  return new DataLoader<string, T[]>(async (parentIds) => {
+    const rows = (await em.find(entity as never, { [key]: { $in: [...parentIds] } } as never, { orderBy } as never)) as T[];
+    const groups = new Map<string, T[]>(parentIds.map((id) => [id, []]));
+    for (const row of rows) groups.get((row as Record<string, { id: string }>)[key].id)?.push(row);
+    return parentIds.map((id) => groups.get(id)!);
+  });
 }
+
+export function createLoaders(em: EntityManager) {
+  return {
+    users: byIdLoader(em, User),
+    designs: byIdLoader(em, Design),
+    quoteRequests: byIdLoader(em, QuoteRequest),
+    estimates: byIdLoader(em, Estimate),
+    itemsByRequest: childrenLoader(em, QuoteRequestItem, 'request', { position: 'asc' }),
+    recipientsByRequest: childrenLoader(em, QuoteRecipient, 'request', { createdAt: 'asc', id: 'asc' }),
+    estimatesByRequest: childrenLoader(em, Estimate, 'request', { createdAt: 'asc', id: 'asc' }),
+    matchByRequest: new DataLoader<string, Match | null>(async (requestIds) => {
+      const rows = await em.find(Match, { request: { $in: [...requestIds] } });
+      const byRequest = new Map(rows.map((m) => [m.request.id, m]));
+      return requestIds.map((id) => byRequest.get(id) ?? null);
+    }),
+    /** The users the key user is matched with (either side); for e-mail visibility. */
+    matchPartners: new DataLoader<string, Set<string>>(async (userIds) => {
+      const rows = await em.find(Match, { $or: [{ consumer: { $in: [...userIds] } }, { manufacturer: { $in: [...userIds] } }] });
+      return userIds.map((id) => {
+        const partners = new Set<string>();
+        for (const m of rows) {
+          if (m.consumer.id === id) partners.add(m.manufacturer.id);
+          if (m.manufacturer.id === id) partners.add(m.consumer.id);
+        }
+        return partners;
+      });
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -4,11 +4,10 @@ import { createLogger } from '../logger.js';
 import { MemoryBus } from '../events/bus.js';
 import { createResolvers, createServices } from '../services.js';
 import { buildAppSchema, printSchemaFile } from './schema.js';
-import type { MikroORM } from '@mikro-orm/postgresql';
 
 export async function generateSchemaText(): Promise<string> {
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'schema-printing-needs-no-real-secret-000' });
-  const services = createServices(config, null as unknown as MikroORM, new MemoryBus(), createLogger('silent'));
+  const services = createServices(config, null, new MemoryBus(), createLogger('silent'));
   const schema = await buildAppSchema(createResolvers(services));
   await services.stop();
   return printSchemaFile(schema);

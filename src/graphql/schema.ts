@@ -19,6 +19,16 @@ export async function buildAppSchema(resolvers: ResolverInstances): Promise<Grap
       },
     },
     authChecker,
+    // Every subscription has its own `subscribe` (events/feed-hub.ts); type-graphql still insists on a
+    // pubSub object, so it gets one that refuses to be used.
+    pubSub: {
+      publish: () => {
+        throw new Error('type-graphql pubSub is not used: publish through the outbox');
+      },
+      subscribe: () => {
+        throw new Error('type-graphql pubSub is not used: subscriptions have their own subscribe');
+      },
+    },
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
     emitSchemaFile: false,

@@ -2,6 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '../modules/accounts/role.js';
 import { createLoaders, type Loaders } from '../graphql/loaders.js';
+import type { FeedService } from '../modules/quoting/feed.service.js';
 
 export interface AuthUser {
   id: string;
@@ -16,9 +17,11 @@ export interface Context {
   loaders: Loaders;
   /** Client address, for rate limits and logs. */
   ip: string;
+  /** Live feeds, for subscriptions (type-graphql's `subscribe` functions have no resolver instance). */
+  feeds: FeedService;
 }
 
-export function createContext(rootEm: EntityManager, user: AuthUser | null, ip: string): Context {
+export function createContext(rootEm: EntityManager, user: AuthUser | null, ip: string, feeds: FeedService): Context {
   const em = rootEm.fork({ useContext: false });
-  return { em, user, loaders: createLoaders(em), ip };
+  return { em, user, loaders: createLoaders(em), ip, feeds };
 }

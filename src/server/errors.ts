@@ -16,6 +16,7 @@ const CLIENT_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'RATE_LIMITED',
   'TOO_COMPLEX',
+  'NOT_FOUND',
 ]);
 
 export function errorFormatter(logger: Logger) {

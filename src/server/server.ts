@@ -14,6 +14,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { TokenService } from '../modules/accounts/tokens.js';
+import type { FeedService } from '../modules/quoting/feed.service.js';
 import { createContext, type AuthUser, type Context } from './context.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errorFormatter } from './errors.js';
@@ -27,6 +28,7 @@ export interface HttpDeps {
   schema: GraphQLSchema;
   em: EntityManager;
   tokens: TokenService;
+  feeds: FeedService;
   readiness: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
@@ -43,11 +45,12 @@ type SocketExtra = {
 };
 
 export async function startServer(deps: HttpDeps, port: number, host: string): Promise<RunningServer> {
-  const { config, logger, schema, em, tokens } = deps;
+  const { config, logger, schema, em, tokens, feeds } = deps;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
 
+  const formatError = errorFormatter(logger);
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
@@ -68,10 +71,11 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
       },
       onDisconnect: (ctx) => clearTimeout(ctx.extra.expiryTimer),
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
-      context: (ctx): Context => createContext(em, ctx.extra.user ?? null, ctx.extra.request.socket.remoteAddress ?? ''),
-      onError: (_ctx, _id, _payload, errors) => {
-        for (const error of errors) if (!error.extensions?.code) logger.debug({ err: error.message }, 'websocket operation error');
-      },
+      context: (ctx): Context => createContext(em, ctx.extra.user ?? null, ctx.extra.request.socket.remoteAddress ?? '', feeds),
+      // Same masking as HTTP: a subscription event never carries an internal message or stack.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e) as never),
     },
     wsServer,
   );
@@ -85,7 +89,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     // main.ts owns signals and stops everything in order; Apollo would re-raise the signal and exit early.
     stopOnTerminationSignals: false,
     csrfPrevention: true,
-    formatError: errorFormatter(logger),
+    formatError,
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
@@ -128,7 +132,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
             extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
           });
         }
-        return createContext(em, user, req.ip ?? req.socket.remoteAddress ?? '');
+        return createContext(em, user, req.ip ?? req.socket.remoteAddress ?? '', feeds);
       },
     }),
   );

@@ -2,7 +2,9 @@
 // Add a new one with `npm run db:migration:create -- <name>` and list it here.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261203000000_accounts_designs } from './Migration20261203000000_accounts_designs.js';
+import { Migration20261203010000_quoting } from './Migration20261203010000_quoting.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203000000_accounts_designs', class: Migration20261203000000_accounts_designs },
+  { name: 'Migration20261203010000_quoting', class: Migration20261203010000_quoting },
 ];

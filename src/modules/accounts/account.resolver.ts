@@ -72,6 +72,12 @@ export class UpdateManufacturerProfilePayload {
   errors!: UserError[];
 }
 
+/** The rest of the payload (the user's own e-mail) is read as the user who just signed in. */
+function signedIn<T extends { user: User; expiresAt: Date }>(ctx: Context, result: T): T {
+  ctx.user = { id: result.user.id, role: result.user.role, exp: Math.floor(result.expiresAt.getTime() / 1000) };
+  return result;
+}
+
 @Resolver(() => User)
 export class AccountResolver {
   constructor(
@@ -86,12 +92,12 @@ export class AccountResolver {
 
   @Mutation(() => AuthPayload)
   signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<AuthPayload> {
-    return asPayload(() => this.auth.signUp(ctx, input));
+    return asPayload(async () => signedIn(ctx, await this.auth.signUp(ctx, input)));
   }
 
   @Mutation(() => AuthPayload)
   signIn(@Arg('input', () => SignInInput) input: SignInInput, @Ctx() ctx: Context): Promise<AuthPayload> {
-    return asPayload(() => this.auth.signIn(ctx, input.email, input.password));
+    return asPayload(async () => signedIn(ctx, await this.auth.signIn(ctx, input.email, input.password)));
   }
 
   @Authorized(Role.MANUFACTURER)

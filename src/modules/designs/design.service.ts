@@ -3,7 +3,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Problems, notFound } from '../../graphql/errors.js';
 import { cleanList, cleanText } from '../../graphql/input.js';
-import { normalizeAmount } from '../../graphql/money.js';
+import { isCurrencyCode, normalizeAmount } from '../../graphql/money.js';
 import { KEYSET_ORDER, afterKeyset, isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
 import type { Context } from '../../server/context.js';
 import { User } from '../accounts/user.entity.js';
@@ -113,7 +113,8 @@ export function cleanDesignFields(draft: DesignPatch, prefix: string[], problems
       const currencyCode = draft.price.currencyCode.trim().toUpperCase();
       const min = normalizeAmount(draft.price.min, currencyCode);
       const max = normalizeAmount(draft.price.max, currencyCode);
-      const field = at('referencePrice');
+      // Point at the part of the MoneyInput at fault: its currencyCode or its amount.
+      const field = [...at('referencePrice'), isCurrencyCode(currencyCode) ? 'amount' : 'currencyCode'];
       if (!min.ok) problems.add(min.message, field);
       else if (!max.ok) problems.add(max.message, field);
       else if (min.amount.startsWith('-') || max.amount.startsWith('-')) problems.add('A price cannot be negative.', field);

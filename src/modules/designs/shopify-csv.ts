@@ -94,7 +94,9 @@ export function parseShopifyCsv(content: string, currencyCode: string): ShopifyP
   let lastLine = 0;
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(content, {
+    // csv-parse counts a CRLF inside a quoted field as two lines, which would shift every later line
+    // number; with LF endings its count matches the file's physical lines.
+    records = parse(content.replace(/\r\n/g, '\n'), {
       info: true,
       bom: true,
       relax_column_count: true,

@@ -1,0 +1,104 @@
+// Owns the live feeds: authorise at subscribe time, take from the hub only the events the subscriber
+// may see, and re-load each event's objects with a fresh EntityManager before GraphQL runs on it.
+import { GraphQLError } from 'graphql';
+import type { FeedHub, FeedSubscription } from '../../events/feed-hub.js';
+import type { FeedMessage } from '../../events/outbox.js';
+import { forbidden, unauthenticated } from '../../graphql/errors.js';
+import { createLoaders } from '../../graphql/loaders.js';
+import type { Context } from '../../server/context.js';
+import { Role } from '../accounts/role.js';
+import type { Estimate } from './estimate.entity.js';
+import type { QuoteRequest } from './quote-request.entity.js';
+import type { EstimateFeedType, QuoteRequestFeedType, QuotingService } from './quoting.service.js';
+
+export interface QuoteRequestFeedItem {
+  type: QuoteRequestFeedType;
+  quoteRequest: QuoteRequest;
+  estimate: Estimate | null;
+  occurredAt: Date;
+  cursor: string;
+}
+
+export interface EstimateFeedItem {
+  type: EstimateFeedType;
+  estimate: Estimate;
+  occurredAt: Date;
+  cursor: string;
+}
+
+/** Each event runs on its own EntityManager and loaders: nothing cached from an earlier event is shown. */
+function freshState(ctx: Context): void {
+  ctx.em = ctx.em.fork();
+  ctx.loaders = createLoaders(ctx.em);
+}
+
+/** Maps hub messages to feed items, skipping those that load as not visible; return() ends at once. */
+function mapFeed<T>(sub: FeedSubscription, load: (message: FeedMessage) => Promise<T | null>): AsyncIterableIterator<T> {
+  return {
+    async next(): Promise<IteratorResult<T>> {
+      for (;;) {
+        const result = await sub.next();
+        if (result.done) return { value: undefined, done: true };
+        const item = await load(result.value);
+        if (item) return { value: item, done: false };
+      }
+    },
+    return(): Promise<IteratorResult<T>> {
+      sub.close();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    throw(error?: unknown): Promise<IteratorResult<T>> {
+      sub.close();
+      return Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function requireRole(ctx: Context, role: Role): string {
+  if (!ctx.user) throw unauthenticated();
+  if (ctx.user.role !== role) throw forbidden(`This feed needs a ${role.toLowerCase()} account.`);
+  return ctx.user.id;
+}
+
+export class FeedService {
+  constructor(
+    private readonly hub: FeedHub,
+    private readonly quoting: QuotingService,
+  ) {}
+
+  quoteRequestFeed(ctx: Context): AsyncIterableIterator<QuoteRequestFeedItem> {
+    const userId = requireRole(ctx, Role.MANUFACTURER);
+    const sub = this.hub.open(userId, (m) => m.feed === 'QUOTE_REQUEST');
+    return mapFeed(sub, async (message) => {
+      freshState(ctx);
+      const quoteRequest = await this.quoting.findVisibleRequest(ctx, message.requestId);
+      if (!quoteRequest) return null;
+      const estimate = message.estimateId ? await this.quoting.findVisibleEstimate(ctx, message.estimateId) : null;
+      return {
+        type: message.type as QuoteRequestFeedType,
+        quoteRequest,
+        estimate,
+        occurredAt: new Date(message.occurredAt),
+        cursor: message.seq,
+      };
+    });
+  }
+
+  async estimateFeed(ctx: Context, requestId: string): Promise<AsyncIterableIterator<EstimateFeedItem>> {
+    const userId = requireRole(ctx, Role.CONSUMER);
+    const request = await this.quoting.findVisibleRequest(ctx, requestId);
+    if (!request || request.consumer.id !== userId) {
+      throw new GraphQLError('Quote request not found', { extensions: { code: 'NOT_FOUND' } });
+    }
+    const sub = this.hub.open(userId, (m) => m.feed === 'ESTIMATE' && m.requestId === request.id);
+    return mapFeed(sub, async (message) => {
+      freshState(ctx);
+      const estimate = message.estimateId ? await this.quoting.findVisibleEstimate(ctx, message.estimateId) : null;
+      if (!estimate || estimate.request.id !== request.id) return null;
+      return { type: message.type as EstimateFeedType, estimate, occurredAt: new Date(message.occurredAt), cursor: message.seq };
+    });
+  }
+}
