@@ -46,7 +46,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     const applied = await migrate(orm);
     if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
 
-    const bus = await createBus(config.redisUrl, logger);
+    const bus = await createBus(config.redisUrl, database.url, logger);
     cleanups.push(() => bus.close());
     if (bus.mode === 'memory') logger.info('REDIS_URL is not set: single-process mode, events stay in this process');
 

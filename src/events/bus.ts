@@ -1,11 +1,20 @@
 // Owns moving event messages between server processes: Redis pub/sub (separate publisher and
 // subscriber connections) when REDIS_URL is set, in-process otherwise (single-process mode).
 // Messages are opaque strings here; what they mean belongs to events/feed.ts.
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createClient, type RedisClientType } from 'redis';
 import type { Logger } from 'pino';
 
-export const EVENTS_CHANNEL = 'marketplace:events';
+/**
+ * One channel per database: processes serving the same data share events; another deployment (or a
+ * test run) on the same Redis never sees them.
+ */
+export function eventsChannel(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  const identity = createHash('sha256').update(`${url.hostname}:${url.port || '5432'}${url.pathname}`).digest('hex').slice(0, 16);
+  return `jewelry-marketplace:${identity}:events`;
+}
 
 export type Listener = (message: string) => void;
 
@@ -50,13 +59,14 @@ export class RedisBus implements EventBus {
     private readonly publisher: RedisClientType,
     private readonly subscriber: RedisClientType,
     private readonly logger: Logger,
+    readonly channel: string,
   ) {}
 
-  static async connect(url: string, logger: Logger): Promise<RedisBus> {
+  static async connect(url: string, channel: string, logger: Logger): Promise<RedisBus> {
     const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2000);
     const publisher = createClient({ url, socket: { reconnectStrategy } }) as RedisClientType;
     const subscriber = publisher.duplicate() as RedisClientType;
-    const bus = new RedisBus(publisher, subscriber, logger.child({ component: 'redis' }));
+    const bus = new RedisBus(publisher, subscriber, logger.child({ component: 'redis' }), channel);
     for (const [name, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
       client.on('error', (err: Error) => bus.logger.warn({ err: err.message, client: name }, 'redis connection error'));
     }
@@ -66,7 +76,7 @@ export class RedisBus implements EventBus {
     await publisher.connect();
     await subscriber.connect();
     // node-redis re-subscribes by itself after a reconnect.
-    await subscriber.subscribe(EVENTS_CHANNEL, (message) => {
+    await subscriber.subscribe(channel, (message) => {
       for (const listener of bus.listeners) listener(message);
     });
     bus.subscriberReady = true;
@@ -74,7 +84,7 @@ export class RedisBus implements EventBus {
   }
 
   async publish(message: string): Promise<void> {
-    await this.publisher.publish(EVENTS_CHANNEL, message);
+    await this.publisher.publish(this.channel, message);
   }
 
   listen(listener: Listener): () => void {
@@ -113,6 +123,6 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   ]);
 }
 
-export async function createBus(redisUrl: string | undefined, logger: Logger): Promise<EventBus> {
-  return redisUrl ? RedisBus.connect(redisUrl, logger) : new MemoryBus();
+export async function createBus(redisUrl: string | undefined, databaseUrl: string, logger: Logger): Promise<EventBus> {
+  return redisUrl ? RedisBus.connect(redisUrl, eventsChannel(databaseUrl), logger) : new MemoryBus();
 }

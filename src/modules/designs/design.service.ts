@@ -205,6 +205,9 @@ export class DesignService {
    */
   async upsertMany(em: EntityManager, designerId: string, drafts: Array<Partial<Clean>>): Promise<{ designs: Design[]; created: number }> {
     return em.transactional(async (tx) => {
+      // One import per designer at a time: two concurrent imports of the same file would both miss a
+      // handle and both insert it (unique violation). The second now waits and then updates.
+      await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`designs-import:${designerId}`]);
       const handles = drafts.map((d) => d.sourceHandle).filter((h): h is string => !!h);
       const existing = await tx.find(Design, { designer: designerId, sourceHandle: { $in: handles } });
       const byHandle = new Map(existing.map((d) => [d.sourceHandle!, d]));
