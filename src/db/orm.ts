@@ -43,8 +43,21 @@ export async function connectOrm(clientUrl: string, options: OrmOptions = {}): P
   return MikroORM.init(ormConfig(clientUrl, options));
 }
 
-/** Applies pending migrations; returns the names applied. */
+const MIGRATION_LOCK_KEY = 727_002;
+
+/**
+ * Applies pending migrations; returns the names applied. Processes starting together take turns
+ * (a session advisory lock), so only the first applies them and the others find nothing to do.
+ */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
-  return applied.map((m) => m.name);
+  const knex = orm.em.getKnex();
+  const connection = await knex.client.acquireConnection();
+  try {
+    await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await orm.getMigrator().up();
+    return applied.map((m) => m.name);
+  } finally {
+    await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    await knex.client.releaseConnection(connection);
+  }
 }
