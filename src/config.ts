@@ -64,6 +64,22 @@ const envSchema = z.object({
       .refine((v) => /^\d+$/.test(v) && Number(v) >= 50, { message: 'must be a whole number of milliseconds, at least 50' })
       .transform(Number),
   ),
+  FEED_CATCH_UP_MS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('3000')
+      .refine((v) => /^\d+$/.test(v) && Number(v) >= 100, { message: 'must be a whole number of milliseconds, at least 100' })
+      .transform(Number),
+  ),
+  OUTBOX_RETENTION_SECONDS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default(String(3 * 24 * 3600))
+      .refine((v) => /^\d+$/.test(v) && Number(v) >= 1, { message: 'must be a whole number of seconds, at least 1' })
+      .transform(Number),
+  ),
   SEED_DEMO_DATA: z.preprocess(
     emptyAsUndefined,
     z
@@ -92,6 +108,10 @@ export interface Config {
   expirySweepMs: number;
   /** How often the outbox relay looks for events it was not told about (crash recovery). */
   outboxPollMs: number;
+  /** With Redis: how often each process checks the outbox for events its subscriber connection missed. */
+  feedCatchUpMs: number;
+  /** Published events are kept this long; feeds can resume from a cursor within it. */
+  outboxRetentionMs: number;
   /** Seed demo accounts and the sample catalog into an empty database. Defaults to on outside production. */
   seedDemoData: boolean;
 }
@@ -135,6 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,
     expirySweepMs: e.EXPIRY_SWEEP_MS,
     outboxPollMs: e.OUTBOX_POLL_MS,
+    feedCatchUpMs: e.FEED_CATCH_UP_MS,
+    outboxRetentionMs: e.OUTBOX_RETENTION_SECONDS * 1000,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { EventBus } from './events/bus.js';
 import { FeedHub } from './events/feed-hub.js';
 import { OutboxRelay } from './events/outbox.js';
+import { OutboxStore } from './events/outbox-store.js';
 import { AccountResolver } from './modules/accounts/account.resolver.js';
 import { AuthService } from './modules/accounts/auth.service.js';
 import { ContactPolicy } from './modules/accounts/contact-policy.js';
@@ -33,6 +34,7 @@ export interface Services {
   quoting: QuotingService;
   feeds: FeedService;
   hub: FeedHub;
+  store: OutboxStore | null;
   relay: OutboxRelay | null;
   sweeper: ExpirySweeper | null;
   /** Starts background work (relay, expiry sweeper); not needed to print the schema. */
@@ -45,8 +47,12 @@ export function createServices(config: Config, orm: MikroORM | null, bus: EventB
   const designs = new DesignService();
   const relay = databaseUrl ? new OutboxRelay(databaseUrl, bus, logger.child({ component: 'outbox' }), config.outboxPollMs) : null;
   const quoting = new QuotingService(() => relay?.kick());
-  const hub = new FeedHub(bus, logger);
-  const sweeper = orm ? new ExpirySweeper(orm, quoting, logger, config.expirySweepMs) : null;
+  const store = orm ? new OutboxStore(orm.em) : null;
+  const hub = new FeedHub(bus, logger.child({ component: 'feeds' }), {
+    store: store ?? undefined,
+    catchUpMs: bus.mode === 'redis' ? config.feedCatchUpMs : 0,
+  });
+  const sweeper = orm ? new ExpirySweeper(orm, quoting, store!, logger, config) : null;
   return {
     tokens,
     auth: new AuthService(tokens),
@@ -54,11 +60,13 @@ export function createServices(config: Config, orm: MikroORM | null, bus: EventB
     designs,
     imports: new DesignImportService(designs),
     quoting,
-    feeds: new FeedService(hub, quoting),
+    feeds: new FeedService(hub, quoting, store),
+    store,
     hub,
     relay,
     sweeper,
     start: async () => {
+      if (orm) await hub.start();
       await relay?.start();
       sweeper?.start();
     },

@@ -23,6 +23,8 @@ export interface EventBus {
   publish(message: string): Promise<void>;
   /** Adds a listener for every message on the channel; returns its removal. */
   listen(listener: Listener): () => void;
+  /** Called when the subscriber connection is back after a drop (messages may have been missed). */
+  onReconnect?(listener: () => void): void;
   health(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }
@@ -53,7 +55,9 @@ export class MemoryBus implements EventBus {
 export class RedisBus implements EventBus {
   readonly mode = 'redis' as const;
   private readonly listeners = new Set<Listener>();
+  private readonly reconnectListeners = new Set<() => void>();
   private subscriberReady = false;
+  private wasDown = false;
 
   private constructor(
     private readonly publisher: RedisClientType,
@@ -70,9 +74,20 @@ export class RedisBus implements EventBus {
     for (const [name, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
       client.on('error', (err: Error) => bus.logger.warn({ err: err.message, client: name }, 'redis connection error'));
     }
-    subscriber.on('ready', () => (bus.subscriberReady = true));
-    subscriber.on('end', () => (bus.subscriberReady = false));
-    subscriber.on('reconnecting', () => (bus.subscriberReady = false));
+    const down = () => {
+      bus.subscriberReady = false;
+      bus.wasDown = true;
+    };
+    subscriber.on('end', down);
+    subscriber.on('reconnecting', down);
+    subscriber.on('ready', () => {
+      bus.subscriberReady = true;
+      if (!bus.wasDown) return;
+      bus.wasDown = false;
+      bus.logger.info('redis subscriber reconnected; catching up from the outbox');
+      // node-redis re-subscribes right after 'ready'; give it a moment before reading what was missed.
+      setTimeout(() => bus.reconnectListeners.forEach((listener) => listener()), 50).unref();
+    });
     await publisher.connect();
     await subscriber.connect();
     // node-redis re-subscribes by itself after a reconnect.
@@ -92,6 +107,10 @@ export class RedisBus implements EventBus {
     return () => this.listeners.delete(listener);
   }
 
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.add(listener);
+  }
+
   /** Client for other Redis uses (rate limits) on the publisher connection. */
   get client(): RedisClientType {
     return this.publisher;
@@ -109,6 +128,7 @@ export class RedisBus implements EventBus {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.reconnectListeners.clear();
     await Promise.allSettled([this.subscriber.close(), this.publisher.close()]);
   }
 }

@@ -1,17 +1,21 @@
-// Owns delivery inside one process: every bus message goes to the subscriptions of the users in its
-// audience (a map lookup per audience member, not a scan of all sockets), each subscription drops
-// what it has already seen (by seq) and what its filter does not want, before any GraphQL runs.
+// Owns delivery inside one process. Every bus message goes to the subscriptions of the users in its
+// audience (a map lookup per audience member, not a scan of all sockets); each subscription drops what
+// it has already seen (by seq) and what its filter does not want, before any GraphQL runs.
+// Redis pub/sub forgets what it could not deliver, so the hub also catches up from the outbox: after the
+// subscriber connection comes back, and every few seconds, it reads the events after the last one it saw.
 import type { Logger } from 'pino';
 import type { EventBus } from './bus.js';
 import type { FeedMessage } from './outbox.js';
+import type { OutboxStore } from './outbox-store.js';
 
 const MAX_BUFFERED = 1000;
+const CATCH_UP_BATCH = 5000;
 
 export class FeedSubscription implements AsyncIterableIterator<FeedMessage> {
-  private readonly buffer: FeedMessage[] = [];
+  private buffer: FeedMessage[] = [];
   private waiting: ((result: IteratorResult<FeedMessage>) => void) | null = null;
   private closed = false;
-  lastSeq = 0n;
+  private lastSeq = 0n;
 
   constructor(
     readonly userId: string,
@@ -24,6 +28,23 @@ export class FeedSubscription implements AsyncIterableIterator<FeedMessage> {
     const seq = BigInt(message.seq);
     if (seq <= this.lastSeq || !this.accept(message)) return;
     this.lastSeq = seq;
+    this.push(message);
+  }
+
+  /**
+   * Puts replayed events (read from the outbox after a cursor) before anything that arrived live
+   * meanwhile; live events already in the replay are dropped, so the seam has no gap and no duplicate.
+   */
+  replayFirst(replayed: FeedMessage[]): void {
+    if (replayed.length === 0) return;
+    const last = BigInt(replayed[replayed.length - 1].seq);
+    const live = this.buffer.filter((m) => BigInt(m.seq) > last);
+    this.buffer = [];
+    if (last > this.lastSeq) this.lastSeq = last;
+    for (const message of [...replayed, ...live]) this.push(message);
+  }
+
+  private push(message: FeedMessage): void {
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = null;
@@ -53,7 +74,7 @@ export class FeedSubscription implements AsyncIterableIterator<FeedMessage> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.buffer.length = 0;
+    this.buffer = [];
     this.onClose(this);
     this.waiting?.({ value: undefined, done: true });
     this.waiting = null;
@@ -64,12 +85,35 @@ export class FeedSubscription implements AsyncIterableIterator<FeedMessage> {
   }
 }
 
+export interface FeedHubOptions {
+  /** Where to catch up from; without it the hub only relays what the bus delivers. */
+  store?: OutboxStore;
+  /** Periodic catch-up, in ms (0: only after a reconnect). */
+  catchUpMs?: number;
+}
+
 export class FeedHub {
   private readonly byUser = new Map<string, Set<FeedSubscription>>();
-  private readonly unlisten: () => void;
+  private unlisten: (() => void) | null = null;
+  private lastSeen = 0n;
+  private paused: string[] | null = null;
+  private catchingUp: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
-  constructor(bus: EventBus, private readonly logger: Logger) {
-    this.unlisten = bus.listen((raw) => this.dispatch(raw));
+  constructor(
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+    private readonly options: FeedHubOptions = {},
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.options.store) this.lastSeen = await this.options.store.head();
+    this.unlisten = this.bus.listen((raw) => (this.paused ? this.paused.push(raw) : this.dispatch(raw)));
+    this.bus.onReconnect?.(() => void this.catchUp());
+    if (this.options.store && this.options.catchUpMs) {
+      this.timer = setInterval(() => void this.catchUp(), this.options.catchUpMs);
+      this.timer.unref();
+    }
   }
 
   open(userId: string, accept: (message: FeedMessage) => boolean): FeedSubscription {
@@ -87,8 +131,36 @@ export class FeedHub {
     return n;
   }
 
+  /**
+   * Delivers, in order, the events after the last one this process saw. Live messages that arrive
+   * meanwhile wait, so nothing overtakes the catch-up.
+   */
+  catchUp(): Promise<void> {
+    const store = this.options.store;
+    if (!store || this.catchingUp) return this.catchingUp ?? Promise.resolve();
+    this.paused = [];
+    this.catchingUp = (async () => {
+      try {
+        for (;;) {
+          const missed = await store.since(this.lastSeen, CATCH_UP_BATCH);
+          for (const message of missed) this.deliver(message);
+          if (missed.length < CATCH_UP_BATCH) break;
+        }
+      } catch (error) {
+        this.logger.warn({ err: error instanceof Error ? error.message : error }, 'feed catch-up failed; will retry');
+      } finally {
+        const waiting = this.paused ?? [];
+        this.paused = null;
+        this.catchingUp = null;
+        for (const raw of waiting) this.dispatch(raw);
+      }
+    })();
+    return this.catchingUp;
+  }
+
   close(): void {
-    this.unlisten();
+    if (this.timer) clearInterval(this.timer);
+    this.unlisten?.();
     for (const set of this.byUser.values()) for (const sub of [...set]) sub.close();
     this.byUser.clear();
   }
@@ -108,6 +180,14 @@ export class FeedHub {
       this.logger.warn('dropped an unreadable event message');
       return;
     }
+    this.deliver(message);
+  }
+
+  /** Events reach this point in seq order; one already delivered (a re-publish, a catch-up) is dropped. */
+  private deliver(message: FeedMessage): void {
+    const seq = BigInt(message.seq);
+    if (seq <= this.lastSeen) return;
+    this.lastSeen = seq;
     for (const userId of message.audience) {
       const set = this.byUser.get(userId);
       if (set) for (const sub of set) sub.offer(message);

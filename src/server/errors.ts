@@ -17,6 +17,7 @@ const CLIENT_CODES = new Set([
   'RATE_LIMITED',
   'TOO_COMPLEX',
   'NOT_FOUND',
+  'CURSOR_EXPIRED',
 ]);
 
 export function errorFormatter(logger: Logger) {

@@ -3,6 +3,7 @@
 import { GraphQLError } from 'graphql';
 import type { FeedHub, FeedSubscription } from '../../events/feed-hub.js';
 import type { FeedMessage } from '../../events/outbox.js';
+import type { OutboxStore, ReplayFilter } from '../../events/outbox-store.js';
 import { forbidden, unauthenticated } from '../../graphql/errors.js';
 import { createLoaders } from '../../graphql/loaders.js';
 import type { Context } from '../../server/context.js';
@@ -63,15 +64,20 @@ function requireRole(ctx: Context, role: Role): string {
   return ctx.user.id;
 }
 
+/** How many missed events a resume may replay; further behind, the client re-queries instead. */
+export const MAX_REPLAY = 5000;
+
 export class FeedService {
   constructor(
     private readonly hub: FeedHub,
     private readonly quoting: QuotingService,
+    private readonly store: OutboxStore | null,
   ) {}
 
-  quoteRequestFeed(ctx: Context): AsyncIterableIterator<QuoteRequestFeedItem> {
+  async quoteRequestFeed(ctx: Context, after?: string | null): Promise<AsyncIterableIterator<QuoteRequestFeedItem>> {
     const userId = requireRole(ctx, Role.MANUFACTURER);
     const sub = this.hub.open(userId, (m) => m.feed === 'QUOTE_REQUEST');
+    await this.resume(sub, after, { userId, feed: 'QUOTE_REQUEST' });
     return mapFeed(sub, async (message) => {
       freshState(ctx);
       const quoteRequest = await this.quoting.findVisibleRequest(ctx, message.requestId);
@@ -87,18 +93,45 @@ export class FeedService {
     });
   }
 
-  async estimateFeed(ctx: Context, requestId: string): Promise<AsyncIterableIterator<EstimateFeedItem>> {
+  async estimateFeed(ctx: Context, requestId: string, after?: string | null): Promise<AsyncIterableIterator<EstimateFeedItem>> {
     const userId = requireRole(ctx, Role.CONSUMER);
     const request = await this.quoting.findVisibleRequest(ctx, requestId);
     if (!request || request.consumer.id !== userId) {
       throw new GraphQLError('Quote request not found', { extensions: { code: 'NOT_FOUND' } });
     }
     const sub = this.hub.open(userId, (m) => m.feed === 'ESTIMATE' && m.requestId === request.id);
+    await this.resume(sub, after, { userId, feed: 'ESTIMATE', requestId: request.id });
     return mapFeed(sub, async (message) => {
       freshState(ctx);
       const estimate = message.estimateId ? await this.quoting.findVisibleEstimate(ctx, message.estimateId) : null;
       if (!estimate || estimate.request.id !== request.id) return null;
       return { type: message.type as EstimateFeedType, estimate, occurredAt: new Date(message.occurredAt), cursor: message.seq };
     });
+  }
+
+  /**
+   * With a cursor, replays from the outbox what the caller may see after it, before the live events
+   * (the subscription is already open, so nothing that happens during the replay is missed).
+   */
+  private async resume(sub: FeedSubscription, after: string | null | undefined, filter: ReplayFilter): Promise<void> {
+    if (after == null) return;
+    try {
+      if (!/^\d{1,18}$/.test(after)) {
+        throw new GraphQLError('`after` must be a cursor from an earlier event of this feed.', { extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      if (!this.store) throw new Error('resuming needs the outbox store');
+      const cursor = BigInt(after);
+      const expired = () =>
+        new GraphQLError('This cursor is older than the events kept; re-query the current state, then subscribe without `after`.', {
+          extensions: { code: 'CURSOR_EXPIRED' },
+        });
+      if (cursor < (await this.store.prunedThrough())) throw expired();
+      const missed = await this.store.since(cursor, MAX_REPLAY + 1, filter);
+      if (missed.length > MAX_REPLAY) throw expired();
+      sub.replayFirst(missed);
+    } catch (error) {
+      sub.close();
+      throw error;
+    }
   }
 }

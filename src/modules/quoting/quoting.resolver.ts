@@ -222,17 +222,27 @@ const feeds = (data: { context: unknown }) => (data.context as Context).feeds;
 export class FeedResolver {
   @Subscription(() => QuoteRequestFeedEvent, {
     description: 'Manufacturers: requests sent to you and what becomes of them.',
-    subscribe: (data) => feeds(data).quoteRequestFeed(data.context as Context),
+    subscribe: (data) => feeds(data).quoteRequestFeed(data.context as Context, (data.args as { after?: string | null }).after),
   })
-  quoteRequestFeed(@Root() event: QuoteRequestFeedEvent): QuoteRequestFeedEvent {
+  quoteRequestFeed(
+    @Arg('after', () => String, { nullable: true, description: 'Resume: first replay the events after this cursor.' }) _after: string | null,
+    @Root() event: QuoteRequestFeedEvent,
+  ): QuoteRequestFeedEvent {
     return event;
   }
 
   @Subscription(() => EstimateFeedEvent, {
     description: "Consumers: estimates on one of your requests as they arrive, are revised or withdrawn.",
-    subscribe: (data) => feeds(data).estimateFeed(data.context as Context, (data.args as { requestId: string }).requestId),
+    subscribe: (data) => {
+      const args = data.args as { requestId: string; after?: string | null };
+      return feeds(data).estimateFeed(data.context as Context, args.requestId, args.after);
+    },
   })
-  estimateFeed(@Arg('requestId', () => ID) _requestId: string, @Root() event: EstimateFeedEvent): EstimateFeedEvent {
+  estimateFeed(
+    @Arg('requestId', () => ID) _requestId: string,
+    @Arg('after', () => String, { nullable: true, description: 'Resume: first replay the events after this cursor.' }) _after: string | null,
+    @Root() event: EstimateFeedEvent,
+  ): EstimateFeedEvent {
     return event;
   }
 }
