@@ -21,5 +21,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The teardown test reads the heap after a forced collection.
+    execArgv: ['--expose-gc'],
   },
 });

@@ -36,6 +36,8 @@ export interface RunningServer {
   httpServer: Server;
   url: string;
   port: number;
+  /** Open WebSocket connections (teardown checks and benchmarks read it). */
+  socketCount(): number;
   stop(): Promise<void>;
 }
 
@@ -158,6 +160,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     httpServer,
     port: address.port,
     url: `http://${shownHost}:${address.port}${GRAPHQL_PATH}`,
+    socketCount: () => wsServer.clients.size,
     stop: () =>
       (stopping ??= (async () => {
         // apollo.stop(): stops accepting, waits for in-flight requests, then disposes the ws server.
