@@ -64,7 +64,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         checks.database = 'ok';
       } catch (error) {
         ok = false;
-        checks.database = `unreachable: ${error instanceof Error ? error.message : String(error)}`;
+        checks.database = 'unreachable';
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'readiness: database unreachable');
       }
       const events = await bus.health();
       checks.events = events.detail;

@@ -133,13 +133,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const value = env[name];
       problems.push(`${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`);
     }
-    throw new ConfigError(problems);
   }
+  // Checked alongside the others, so that one run reports every problem.
+  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+    problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 characters)');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
-  if (isProduction && !e.JWT_SECRET) {
-    throw new ConfigError(['JWT_SECRET: required when NODE_ENV=production (at least 32 characters)']);
-  }
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     nodeEnv: e.NODE_ENV,

@@ -122,7 +122,8 @@ export class RedisBus implements EventBus {
       if (!this.subscriberReady) return { ok: false, detail: 'redis subscriber reconnecting' };
       return { ok: true, detail: 'redis' };
     } catch (error) {
-      return { ok: false, detail: `redis unreachable: ${error instanceof Error ? error.message : String(error)}` };
+      this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'readiness: redis unreachable');
+      return { ok: false, detail: 'redis unreachable' };
     }
   }
 

@@ -43,7 +43,8 @@ export function decodeCursor(cursor: string): Keyset {
   try {
     const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const createdAt = new Date(String(iso));
-    if (typeof iso !== 'string' || typeof id !== 'string' || Number.isNaN(createdAt.getTime()) || !isUuid(id)) {
+    const year = createdAt.getUTCFullYear();
+    if (typeof iso !== 'string' || typeof id !== 'string' || Number.isNaN(createdAt.getTime()) || year < 2000 || year > 9999 || !isUuid(id)) {
       throw new Error('bad cursor');
     }
     return { createdAt, id };

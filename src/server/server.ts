@@ -18,6 +18,7 @@ import type { FeedService } from '../modules/quoting/feed.service.js';
 import { createContext, type AuthUser, type Context } from './context.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errorFormatter } from './errors.js';
+import { containsNul, nulRefused } from './text-guard.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const MAX_BODY = '6mb';
@@ -58,6 +59,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     {
       schema,
       connectionInitWaitTimeout: 10_000,
+      onSubscribe: (_ctx, _id, payload) => (containsNul(payload.query, payload.variables) ? [nulRefused()] : undefined),
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const user = await tokens.fromAuthorizationHeader(header);
@@ -100,6 +102,15 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ request }) {
+              if (containsNul(request.query, request.variables)) throw nulRefused();
+            },
+          };
+        },
+      },
       {
         async serverWillStart() {
           return {
