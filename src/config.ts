@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_LIMITS, type Limits } from './server/limits-defaults.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -20,6 +21,26 @@ const urlWithProtocol = (protocols: string[]) =>
   );
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** A whole number from the environment, with a default and a lower bound. */
+const wholeNumber = (fallback: number, min: number, unit = '') =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default(String(fallback))
+      .refine((v) => /^\d+$/.test(v) && Number(v) >= min, { message: `must be a whole number${unit}, at least ${min}` })
+      .transform(Number),
+  );
+
+const flag = () =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true')),
+  );
 
 const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
@@ -80,13 +101,18 @@ const envSchema = z.object({
       .refine((v) => /^\d+$/.test(v) && Number(v) >= 1, { message: 'must be a whole number of seconds, at least 1' })
       .transform(Number),
   ),
-  SEED_DEMO_DATA: z.preprocess(
-    emptyAsUndefined,
-    z
-      .enum(['true', 'false'])
-      .optional()
-      .transform((v) => (v === undefined ? undefined : v === 'true')),
-  ),
+  SEED_DEMO_DATA: flag(),
+  INTROSPECTION: flag(),
+  MAX_QUERY_DEPTH: wholeNumber(DEFAULT_LIMITS.maxDepth, 2),
+  MAX_ALIASES: wholeNumber(DEFAULT_LIMITS.maxAliases, 1),
+  MAX_DIRECTIVES: wholeNumber(DEFAULT_LIMITS.maxDirectives, 1),
+  MAX_TOKENS: wholeNumber(DEFAULT_LIMITS.maxTokens, 50),
+  MAX_QUERY_COST: wholeNumber(DEFAULT_LIMITS.maxCost, 10),
+  MAX_STRING_LENGTH: wholeNumber(DEFAULT_LIMITS.maxStringLength, 100),
+  MAX_LIST_LENGTH: wholeNumber(DEFAULT_LIMITS.maxListLength, 10),
+  SIGN_IN_LIMIT_PER_EMAIL: wholeNumber(5, 1),
+  SIGN_IN_LIMIT_PER_IP: wholeNumber(50, 1),
+  SIGN_IN_WINDOW_SECONDS: wholeNumber(15 * 60, 1, ' of seconds'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -112,6 +138,11 @@ export interface Config {
   feedCatchUpMs: number;
   /** Published events are kept this long; feeds can resume from a cursor within it. */
   outboxRetentionMs: number;
+  /** Schema introspection; on outside production unless INTROSPECTION says otherwise. */
+  introspection: boolean;
+  limits: Limits;
+  /** Failed sign-ins allowed per e-mail, and sign-in/sign-up attempts per client address, per window. */
+  signInLimits: { perEmail: number; perIp: number; windowSeconds: number };
   /** Seed demo accounts and the sample catalog into an empty database. Defaults to on outside production. */
   seedDemoData: boolean;
 }
@@ -158,6 +189,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxPollMs: e.OUTBOX_POLL_MS,
     feedCatchUpMs: e.FEED_CATCH_UP_MS,
     outboxRetentionMs: e.OUTBOX_RETENTION_SECONDS * 1000,
+    introspection: e.INTROSPECTION ?? !isProduction,
+    limits: {
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxTokens: e.MAX_TOKENS,
+      maxCost: e.MAX_QUERY_COST,
+      maxStringLength: e.MAX_STRING_LENGTH,
+      maxListLength: e.MAX_LIST_LENGTH,
+    },
+    signInLimits: { perEmail: e.SIGN_IN_LIMIT_PER_EMAIL, perIp: e.SIGN_IN_LIMIT_PER_IP, windowSeconds: e.SIGN_IN_WINDOW_SECONDS },
   };
 }
 

@@ -248,6 +248,26 @@ describe('estimates', () => {
   });
 });
 
+describe('outcomes', () => {
+  it('tells every recipient, including one that declined, that the request is closed', async () => {
+    const [winner, loser, decliner] = await Promise.all([1, 2, 3].map(() => signUpManufacturer(t.gql, ['RING'])));
+    const feeds = await Promise.all([winner, loser, decliner].map((m) => subscribe(t.url, m.token, QuoteRequestFeedDocument)));
+    const { consumer, request } = await openRequest([winner, loser, decliner]);
+    await t.gql(DeclineQuoteRequestDocument, { id: request.id, reason: 'No capacity' }, decliner.token);
+    const estimate = await submitEstimate(t.gql, winner, request.id, '210.00');
+    await submitEstimate(t.gql, loser, request.id, '220.00');
+    await t.gql(AcceptEstimateDocument, { estimateId: estimate.id }, consumer.token);
+
+    const types = await Promise.all(feeds.map(async (f) => (await f.waitFor(2)).map((e) => e.quoteRequestFeed.type)));
+    expect(types).toEqual([
+      ['REQUESTED', 'ESTIMATE_ACCEPTED'],
+      ['REQUESTED', 'ESTIMATE_REJECTED'],
+      ['REQUESTED', 'ESTIMATE_REJECTED'],
+    ]);
+    await Promise.all(feeds.map((f) => f.close()));
+  });
+});
+
 describe('illegal transitions change nothing', () => {
   it('refuses accepting on a cancelled request with REQUEST_NOT_OPEN', async () => {
     const maker = await signUpManufacturer(t.gql, ['RING']);

@@ -34,7 +34,7 @@ Exits 0 when the match is made and every party saw its outcome; otherwise non-ze
 
 const DAY_MS = 24 * 3600 * 1000;
 const CURRENCY = 'USD';
-/** graphql-transport-ws has no "subscribed" acknowledgement: give the server this long to register a subscription. */
+/** graphql-transport-ws has no "subscribed" acknowledgement: the server gets this long to register a subscription. */
 const SUBSCRIBE_SETTLE_MS = 200;
 /** After the outcomes arrive, how long to keep listening for anything else (the decliner's feed). */
 const AFTERMATH_MS = 500;
@@ -183,6 +183,8 @@ function succeeded<P extends { errors: UserError[] }>(what: string, payload: P):
 // ---------------------------------------------------------------- live feeds over graphql-ws
 
 interface LiveFeed {
+  /** Resolves once connected and subscribed (and given time to register); rejects if the socket closes first. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -204,50 +206,54 @@ function describeSocketEnd(event: unknown): string {
   return errorText(event);
 }
 
-/** Opens a graphql-ws connection, subscribes, and resolves once the server has had time to register it. */
-async function openFeed<T>(options: FeedOptions<T>): Promise<LiveFeed> {
+/**
+ * Opens a graphql-ws connection and subscribes. Returned at once, so the caller can close it even while it
+ * is still connecting (a shutdown can come at any moment).
+ */
+function openFeed<T>(options: FeedOptions<T>): LiveFeed {
   const { label, onFailure } = options;
   let closing = false;
+  let unsubscribe = () => {};
   const client = createClient({
     url: options.httpUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     lazy: false,
     // A demo that silently reconnects could miss events and still look fine: one connection or fail.
     retryAttempts: 0,
+    // Reported by the 'closed' listener below (the default prints the raw event to the console).
+    onNonLazyError: () => {},
     connectionParams: { authorization: `Bearer ${options.token}` },
   });
-  await new Promise<void>((resolve, reject) => {
-    const offConnected = client.on('connected', () => {
-      offConnected();
-      offClosed();
-      resolve();
-    });
-    const offClosed = client.on('closed', (event) => {
-      offConnected();
-      offClosed();
-      reject(new DemoFailure(`${label}: the server closed the socket before accepting it (${describeSocketEnd(event)})`));
+  const connected = new Promise<void>((resolve, reject) => {
+    client.on('connected', () => resolve());
+    client.on('closed', (event) => {
+      const reason = `${label}: the socket closed ${closing ? 'while connecting' : 'unexpectedly'} (${describeSocketEnd(event)})`;
+      reject(new DemoFailure(reason)); // no-op once connected
+      if (!closing) onFailure(reason);
     });
   });
-  client.on('closed', (event) => {
-    if (!closing) onFailure(`${label}: the socket closed unexpectedly (${describeSocketEnd(event)})`);
-  });
-  const unsubscribe = client.subscribe<T>(
-    { query: options.query, variables: options.variables },
-    {
-      next: (result) => {
-        if (result.errors?.length) onFailure(`${label}: ${describeErrors(result.errors as WireError[])}`);
-        else if (result.data) options.onEvent(result.data as T);
+  const ready = (async () => {
+    await connected;
+    unsubscribe = client.subscribe<T>(
+      { query: options.query, variables: options.variables },
+      {
+        next: (result) => {
+          if (result.errors?.length) onFailure(`${label}: ${describeErrors(result.errors as WireError[])}`);
+          else if (result.data) options.onEvent(result.data as T);
+        },
+        error: (error) => {
+          if (!closing) onFailure(`${label}: ${describeSocketEnd(error)}`);
+        },
+        complete: () => {
+          if (!closing) onFailure(`${label}: the server ended the subscription`);
+        },
       },
-      error: (error) => {
-        if (!closing) onFailure(`${label}: ${describeSocketEnd(error)}`);
-      },
-      complete: () => {
-        if (!closing) onFailure(`${label}: the server ended the subscription`);
-      },
-    },
-  );
-  await sleep(SUBSCRIBE_SETTLE_MS);
+    );
+    // graphql-transport-ws does not acknowledge a subscribe: give the server a moment to register it.
+    await sleep(SUBSCRIBE_SETTLE_MS);
+  })();
   return {
+    ready,
     close: async () => {
       closing = true;
       unsubscribe();
@@ -295,9 +301,10 @@ interface ImportDesignsData {
   };
 }
 
+// One page of the default size: plenty to pick two designs from, and cheap under the server's query cost limit.
 const BROWSE_DESIGNS = /* GraphQL */ `
   query Browse($filter: DesignFilter) {
-    designs(first: 100, filter: $filter) {
+    designs(first: 20, filter: $filter) {
       totalCount
       edges { node { id title category options { name values } referencePrice { amount currencyCode } } }
     }
@@ -318,14 +325,14 @@ interface BrowseData {
 const REQUEST_QUOTES = /* GraphQL */ `
   mutation RequestQuotes($input: RequestQuotesInput!) {
     requestQuotes(input: $input) {
-      quoteRequest { id status createdAt recipients { manufacturer { id displayName } status } }
+      quoteRequest { id recipients { manufacturer { id displayName } } }
       errors { code message field }
     }
   }`;
 
 interface RequestQuotesData {
   requestQuotes: {
-    quoteRequest: { id: string; status: string; createdAt: string; recipients: Array<{ manufacturer: { id: string; displayName: string }; status: string }> } | null;
+    quoteRequest: { id: string; recipients: Array<{ manufacturer: { id: string; displayName: string } }> } | null;
     errors: UserError[];
   };
 }
@@ -335,7 +342,6 @@ const QUOTE_REQUEST_FEED = /* GraphQL */ `
   subscription ManufacturerFeed {
     quoteRequestFeed {
       type
-      occurredAt
       quoteRequest {
         id status note neededBy
         budget { amount currencyCode }
@@ -359,7 +365,6 @@ interface RequestItem {
 
 interface QuoteRequestFeedEvent {
   type: string;
-  occurredAt: string;
   quoteRequest: {
     id: string;
     status: string;
@@ -407,14 +412,12 @@ const ESTIMATE_FEED = /* GraphQL */ `
   subscription ConsumerFeed($requestId: ID!) {
     estimateFeed(requestId: $requestId) {
       type
-      occurredAt
       estimate { id status version leadTimeDays price { amount currencyCode } manufacturer { id displayName email } }
     }
   }`;
 
 interface EstimateFeedEvent {
   type: string;
-  occurredAt: string;
   estimate: { id: string; status: string; version: number; leadTimeDays: number; price: Money; manufacturer: { id: string; displayName: string; email: string | null } };
 }
 
@@ -450,14 +453,14 @@ interface RequestStateData {
 const ACCEPT = /* GraphQL */ `
   mutation Accept($estimateId: ID!) {
     acceptEstimate(estimateId: $estimateId) {
-      match { id createdAt quoteRequest { id status } estimate { id status } manufacturer { id displayName } }
+      match { id quoteRequest { id status } estimate { id status } manufacturer { id displayName } }
       errors { code message field }
     }
   }`;
 
 interface AcceptData {
   acceptEstimate: {
-    match: { id: string; createdAt: string; quoteRequest: { id: string; status: string }; estimate: { id: string; status: string }; manufacturer: { id: string; displayName: string } } | null;
+    match: { id: string; quoteRequest: { id: string; status: string }; estimate: { id: string; status: string }; manufacturer: { id: string; displayName: string } } | null;
     errors: UserError[];
   };
 }
@@ -466,14 +469,14 @@ const READ_MATCH = /* GraphQL */ `
   query ReadMatch($id: ID!) {
     quoteRequest(id: $id) {
       status
-      match { id estimate { price { amount currencyCode } leadTimeDays } manufacturer { displayName email } consumer { email } }
+      match { id manufacturer { displayName email } }
     }
   }`;
 
 interface ReadMatchData {
   quoteRequest: {
     status: string;
-    match: { id: string; estimate: { price: Money; leadTimeDays: number }; manufacturer: { displayName: string; email: string | null }; consumer: { email: string | null } } | null;
+    match: { id: string; manufacturer: { displayName: string; email: string | null } } | null;
   } | null;
 }
 
@@ -565,8 +568,9 @@ class Demo {
   private readonly timeline = new Timeline();
   private readonly failure = deferred<never>();
   private readonly feeds: LiveFeed[] = [];
+  private over = false;
   /** What the demo waits for now; a timeout says so. */
-  private stage = 'starting';
+  private stage = 'the server to start';
   private readonly runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   private readonly password = `demo-${this.runId}-password`;
   private api!: Api;
@@ -582,6 +586,8 @@ class Demo {
 
   /** Ends the demo with a reason, from anywhere (feed handlers, the timeout, a signal). */
   fail(reason: string): void {
+    // The abandoned story may still be finishing a step while everything stops: keep it off the timeline.
+    this.over = true;
     this.failure.reject(new DemoFailure(reason));
   }
 
@@ -610,7 +616,7 @@ class Demo {
   }
 
   private log(who: string, what: string): void {
-    this.timeline.log(who, what);
+    if (!this.over) this.timeline.log(who, what);
   }
 
   /**
@@ -666,11 +672,11 @@ class Demo {
 
   /** Returns the categories of the imported designs (the manufacturers will cover them). */
   private async designerImports(): Promise<string[]> {
-    const designer = await this.signUp('DESIGNER', 'Atelier Demo', 'designer');
-    this.log('Designer', `signed up as ${designer.displayName} <${designer.email}>`);
     const content = await readFile(this.options.csvPath, 'utf8').catch((error) => {
       throw new DemoFailure(`cannot read ${this.options.csvPath}: ${errorText(error)}`);
     });
+    const designer = await this.signUp('DESIGNER', 'Atelier Demo', 'designer');
+    this.log('Designer', `signed up as ${designer.displayName} <${designer.email}>`);
     const data = await this.api.run<ImportDesignsData>(
       'importDesigns',
       IMPORT_DESIGNS,
@@ -731,7 +737,7 @@ class Demo {
   private async watchRequests(maker: Maker): Promise<void> {
     const react = this.reactor();
     const name = maker.workshop.displayName;
-    const feed = await openFeed<{ quoteRequestFeed: QuoteRequestFeedEvent }>({
+    const feed = openFeed<{ quoteRequestFeed: QuoteRequestFeedEvent }>({
       label: `${name}'s quoteRequestFeed`,
       httpUrl: this.api.url,
       token: maker.account.token,
@@ -740,6 +746,7 @@ class Demo {
       onEvent: ({ quoteRequestFeed: event }) => void react(() => this.onManufacturerEvent(maker, event)),
     });
     this.feeds.push(feed);
+    await feed.ready;
     this.log(name, 'watching quoteRequestFeed');
   }
 
@@ -771,9 +778,8 @@ class Demo {
   private logOutcome(maker: Maker, event: QuoteRequestFeedEvent): void {
     const request = event.quoteRequest;
     const own = request.estimates.map((e) => `v${e.version} ${e.status}`).join(', ') || 'none';
-    const email = request.consumer.email ? `; consumer's e-mail now visible: ${request.consumer.email}` : "; consumer's e-mail hidden";
-    const accepted = event.estimate ? `; accepted: v${event.estimate.version} ${event.estimate.status}` : '';
-    this.log(maker.workshop.displayName, `<- ${event.type}  request ${request.status}; own estimates: ${own}${accepted}${email}`);
+    const email = request.consumer.email ? `consumer's e-mail now visible: ${request.consumer.email}` : "consumer's e-mail stays hidden";
+    this.log(maker.workshop.displayName, `<- ${event.type}  request ${request.status}, own estimate ${own}; ${email}`);
   }
 
   private async answer(maker: Maker, event: QuoteRequestFeedEvent): Promise<void> {
@@ -886,14 +892,14 @@ class Demo {
     return picks;
   }
 
-  /** Half as much again as the reference prices, in whole currency units. */
+  /** Half as much again as the reference prices, plus 100 for finishing and shipping, in whole currency units. */
   private budgetFor(picks: CatalogDesign[], quantities: number[]): bigint {
     const unit = toMinor('1', CURRENCY);
     const reference = picks.reduce((sum, d, i) => {
       const price = d.referencePrice && d.referencePrice.currencyCode === CURRENCY ? d.referencePrice.amount : FALLBACK_UNIT_PRICE;
       return sum + toMinor(price, CURRENCY) * BigInt(quantities[i]);
     }, 0n);
-    const budget = percentOf(reference, 150n);
+    const budget = percentOf(reference, 150n) + 100n * unit;
     return ((budget + unit - 1n) / unit) * unit;
   }
 
@@ -901,9 +907,9 @@ class Demo {
   private async consumerWatches(consumer: Account, neededBy: Date, decided: Deferred<AcceptedMatch>): Promise<void> {
     const react = this.reactor();
     const requestId = await this.requestId.promise;
-    const state: ConsumerView = { firstLook: true, deciding: false, estimatesHeard: new Set(), declinesSeen: new Set(), lastPrice: new Map() };
+    const state: ConsumerView = { firstLook: true, deciding: false, estimatesHeard: new Set(), quotersHeard: new Set(), declinesSeen: new Set(), lastPrice: new Map() };
     const review = () => this.consumerReviews(consumer, requestId, neededBy, state, decided);
-    const feed = await openFeed<{ estimateFeed: EstimateFeedEvent }>({
+    const feed = openFeed<{ estimateFeed: EstimateFeedEvent }>({
       label: "the consumer's estimateFeed",
       httpUrl: this.api.url,
       token: consumer.token,
@@ -913,11 +919,13 @@ class Demo {
       onEvent: ({ estimateFeed: event }) =>
         void react(async () => {
           state.estimatesHeard.add(event.estimate.id);
+          state.quotersHeard.add(event.estimate.manufacturer.id);
           this.logEstimateEvent(event, state.lastPrice);
           await review();
         }),
     });
     this.feeds.push(feed);
+    await feed.ready;
     this.log('Consumer', 'watching estimateFeed for the request');
     // Anything that happened before the subscription was in place shows up in this first look.
     await react(review);
@@ -936,9 +944,10 @@ class Demo {
   }
 
   /**
-   * Reads the request (recipients and estimates) and, once nobody is pending, accepts the cheapest active
-   * estimate whose lead time meets the wanted-by date. A decline has no event on estimateFeed, so the
-   * recipients are read here rather than inferred from events.
+   * Reads the request and, once every recipient has answered, accepts the cheapest active estimate whose
+   * lead time meets the wanted-by date. A decline has no event on estimateFeed, so declines are read from
+   * the recipients; estimates count once their event has arrived, because the read can be ahead of the feed
+   * (and its recipients and estimates are not one snapshot: a recipient can show QUOTED before its estimate).
    */
   private async consumerReviews(
     consumer: Account,
@@ -954,7 +963,10 @@ class Demo {
     if (state.firstLook) {
       // Estimates already there when the feed started will never come over it.
       state.firstLook = false;
-      for (const e of request.estimates) state.estimatesHeard.add(e.id);
+      for (const e of request.estimates) {
+        state.estimatesHeard.add(e.id);
+        state.quotersHeard.add(e.manufacturer.id);
+      }
     }
     for (const r of request.recipients) {
       if (r.status === 'DECLINED' && !state.declinesSeen.has(r.id)) {
@@ -962,17 +974,15 @@ class Demo {
         this.log('Consumer', `sees ${r.manufacturer.displayName} declined: ${quote(r.declineReason)}`);
       }
     }
-    const pending = request.recipients.filter((r) => r.status === 'PENDING');
-    if (pending.length > 0) {
-      this.log('Consumer', `waiting for ${pending.map((r) => r.manufacturer.displayName).join(', ')}`);
-      this.stage = `the answers of ${pending.map((r) => r.manufacturer.displayName).join(', ')}`;
-      return;
-    }
     const active = request.estimates.filter((e) => e.status === 'ACTIVE');
-    // The read can be ahead of the feed: an estimate committed a moment ago has its event on the way.
-    // Wait for it, so the consumer decides on what it has been told live.
-    if (active.some((e) => !state.estimatesHeard.has(e.id))) {
-      this.stage = 'the estimate events still on their way';
+    const answered = (r: (typeof request.recipients)[number]) =>
+      r.status === 'DECLINED' || (r.status === 'QUOTED' && state.quotersHeard.has(r.manufacturer.id));
+    const waitingFor = request.recipients.filter((r) => !answered(r)).map((r) => r.manufacturer.displayName);
+    const unheard = active.filter((e) => !state.estimatesHeard.has(e.id));
+    if (waitingFor.length > 0 || unheard.length > 0) {
+      // Estimates whose event is still on its way show only in the stage; the feed will bring them.
+      if (waitingFor.length > 0) this.log('Consumer', `waiting for ${waitingFor.join(', ')}`);
+      this.stage = `the consumer to hear from ${[...new Set([...waitingFor, ...unheard.map((e) => e.manufacturer.displayName)])].join(', ')}`;
       return;
     }
     state.deciding = true;
@@ -1007,14 +1017,16 @@ class Demo {
       if (won && email !== consumer.email) throw new DemoFailure(`${name} won but cannot see the consumer's e-mail (got ${email})`);
       if (!won && email !== null) throw new DemoFailure(`${name} lost but can see the consumer's e-mail`);
     }
-    // The contract tells "every recipient"; the server tells those still in the running. A decliner hearing
-    // nothing is expected, anything it does hear is shown. A moment more also catches duplicate events.
+    // Every recipient hears that the request is closed, the decliner too. A moment more also catches duplicates.
     await sleep(AFTERMATH_MS);
     for (const maker of makers) {
-      if ('decline' in maker.workshop.answer && maker.outcomes.length === 0) {
-        this.log(maker.workshop.displayName, 'heard nothing more (it declined, so the outcome is not its business)');
+      const name = maker.workshop.displayName;
+      if (maker.outcomes.length !== 1) {
+        throw new DemoFailure(`${name} heard ${maker.outcomes.length} outcome events: ${maker.outcomes.map((e) => e.type).join(', ') || 'none'}`);
       }
-      if (maker.outcomes.length > 1) throw new DemoFailure(`${maker.workshop.displayName} heard ${maker.outcomes.length} outcome events: ${maker.outcomes.map((e) => e.type).join(', ')}`);
+      if ('decline' in maker.workshop.answer) {
+        if (maker.outcomes[0].type !== 'ESTIMATE_REJECTED') throw new DemoFailure(`${name} declined but heard ${maker.outcomes[0].type}`);
+      }
     }
   }
 
@@ -1046,6 +1058,8 @@ interface ConsumerView {
   deciding: boolean;
   /** Estimate ids it has been told about on its feed (or found on its first look). */
   estimatesHeard: Set<string>;
+  /** Manufacturers it has had an estimate event from. */
+  quotersHeard: Set<string>;
   /** Recipients whose decline it has already noted. */
   declinesSeen: Set<string>;
   /** Last price per manufacturer, to show what a revision changed. */
@@ -1054,7 +1068,6 @@ interface ConsumerView {
 
 interface AcceptedMatch {
   id: string;
-  createdAt: string;
   quoteRequest: { id: string; status: string };
   manufacturer: { id: string; displayName: string };
   estimate: ActiveEstimate;
@@ -1062,9 +1075,14 @@ interface AcceptedMatch {
   acceptedAt: number;
 }
 
-/** Two designs, of two categories if the catalog has them, preferring designs with options to choose. */
+/**
+ * Two designs, of two categories if the catalog has them, preferring designs with options to choose.
+ * Alphabetical otherwise: designs imported together share a creation time and the catalog breaks such ties
+ * by (random) id, so its order differs from run to run.
+ */
 function pickDesigns(designs: CatalogDesign[]): CatalogDesign[] {
-  const withOptionsFirst = [...designs].sort((a, b) => Number(b.options.length > 0) - Number(a.options.length > 0));
+  const hasOptions = (d: CatalogDesign) => Number(d.options.length > 0);
+  const withOptionsFirst = [...designs].sort((a, b) => hasOptions(b) - hasOptions(a) || a.title.localeCompare(b.title));
   const first = withOptionsFirst[0];
   if (!first) return [];
   const second = withOptionsFirst.find((d) => d.category !== first.category) ?? withOptionsFirst.find((d) => d !== first);
@@ -1151,7 +1169,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
 
-  if (!parsed.url) demo.announce('starting the server in-process (first run: creates the embedded database, takes a few seconds)');
+  if (!parsed.url) demo.announce('starting the server in-process (a few seconds; the first run also creates its database)');
   const starting = parsed.url ? Promise.resolve(remoteTarget(parsed.url)) : startInProcess();
   starting.catch(() => {}); // reported through the race below
   let code = 0;

@@ -7,7 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -18,7 +18,7 @@ import type { FeedService } from '../modules/quoting/feed.service.js';
 import { createContext, type AuthUser, type Context } from './context.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errorFormatter } from './errors.js';
-import { containsNul, nulRefused } from './text-guard.js';
+import { apolloLimits, wsLimits } from './limits.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const MAX_BODY = '6mb';
@@ -54,12 +54,34 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
   const httpServer = createServer(app);
 
   const formatError = errorFormatter(logger);
+  const ws = wsLimits(schema, config.limits);
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
       connectionInitWaitTimeout: 10_000,
-      onSubscribe: (_ctx, _id, payload) => (containsNul(payload.query, payload.variables) ? [nulRefused()] : undefined),
+      // Parse and validate here, with the same limits as HTTP, and build the operation's context.
+      onSubscribe: async (ctx, _id, payload) => {
+        let document;
+        try {
+          document = ws.parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('The query could not be parsed.')];
+        }
+        const errors = [...validate(schema, document, ws.rules)];
+        if (!config.introspection) errors.push(...validate(schema, document, [NoSchemaIntrospectionCustomRule]));
+        if (errors.length > 0) return errors;
+        const variables = payload.variables ?? {};
+        const problem = ws.check(document, payload.operationName ?? undefined, variables, payload.query);
+        if (problem) return [problem];
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: variables,
+          contextValue: createContext(em, ctx.extra.user ?? null, ctx.extra.request.socket.remoteAddress ?? '', feeds),
+        };
+      },
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const user = await tokens.fromAuthorizationHeader(header);
@@ -75,7 +97,6 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
       },
       onDisconnect: (ctx) => clearTimeout(ctx.extra.expiryTimer),
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
-      context: (ctx): Context => createContext(em, ctx.extra.user ?? null, ctx.extra.request.socket.remoteAddress ?? '', feeds),
       // Same masking as HTTP: a subscription event never carries an internal message or stack.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors?.length ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
@@ -84,9 +105,11 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     wsServer,
   );
 
+  const httpLimits = apolloLimits<Context>(schema, config.limits, config.isProduction);
   const apollo = new ApolloServer<Context>({
     schema,
-    introspection: !config.isProduction,
+    validationRules: httpLimits.validationRules,
+    introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.isProduction,
     allowBatchedHttpRequests: false,
@@ -102,15 +125,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      {
-        async requestDidStart() {
-          return {
-            async didResolveOperation({ request }) {
-              if (containsNul(request.query, request.variables)) throw nulRefused();
-            },
-          };
-        },
-      },
+      ...httpLimits.plugins,
       {
         async serverWillStart() {
           return {

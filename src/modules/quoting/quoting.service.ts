@@ -251,7 +251,8 @@ export class QuotingService {
           this.moveEstimate(other, EstimateStatus.REJECTED);
         }
         const match = tx.create(Match, { request, estimate: chosen, consumer: request.consumer, manufacturer: chosen.manufacturer } as never);
-        const others = (await tx.find(QuoteRecipient, { request, status: { $ne: RecipientStatus.DECLINED } }))
+        // Every other recipient hears that the request is closed, including those that declined.
+        const others = (await tx.find(QuoteRecipient, { request }))
           .map((r) => r.manufacturer.id)
           .filter((id) => id !== chosen.manufacturer.id);
         recordEvents(tx, [

@@ -1,0 +1,236 @@
+// Owns the abuse limits every operation passes before it runs, on HTTP and WebSocket alike:
+// depth, aliases, directives and tokens (graphql-armor), a cost that multiplies by list sizes,
+// caps on strings and lists in the input, and no NUL characters (PostgreSQL cannot store them).
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  getNullableType,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  specifiedRules,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationRule,
+  type ValueNode,
+} from 'graphql';
+import { DEFAULT_PAGE_SIZE } from '../graphql/connection.js';
+import { MAX_IMPORT_BYTES } from '../modules/designs/design-import.service.js';
+
+import type { Limits } from './limits-defaults.js';
+
+export type { Limits };
+
+/** Lists without a `first` argument are bounded by the domain; their cost assumes this many entries. */
+const ASSUMED_LIST_SIZE = 20;
+
+const limitError = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'TOO_COMPLEX', http: { status: 400 } } });
+
+const inputError = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+
+function armorConfig(limits: Limits, production: boolean) {
+  const reject = { propagateOnRejection: true } as const;
+  return {
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits: true, ...reject },
+    maxAliases: { n: limits.maxAliases, exposeLimits: true, ...reject },
+    maxDirectives: { n: limits.maxDirectives, exposeLimits: true, ...reject },
+    maxTokens: { n: limits.maxTokens, exposeLimits: true },
+    // Our own cost rule multiplies by list sizes; armor's does not.
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: production },
+  };
+}
+
+/** Apollo Server pieces: armor's plugins and validation rules, plus the per-operation checks below. */
+export function apolloLimits<TContext extends BaseContext>(schema: GraphQLSchema, limits: Limits, production: boolean) {
+  const armor = new ApolloArmor(armorConfig(limits, production)).protect();
+  const operationCheck: ApolloServerPlugin<TContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operationName, request }) {
+          const error = checkOperation(schema, document, operationName ?? undefined, request.variables ?? {}, request.query, limits);
+          if (error) throw error;
+        },
+      };
+    },
+  };
+  // armor is typed against Apollo's CJS build; the plugins are the same objects under the ESM one.
+  const armorPlugins = armor.plugins as unknown as ApolloServerPlugin<TContext>[];
+  return { plugins: [...armorPlugins, operationCheck], validationRules: armor.validationRules };
+}
+
+/** The same limits for graphql-ws, which parses and validates on its own. */
+export function wsLimits(schema: GraphQLSchema, limits: Limits) {
+  const config = armorConfig(limits, false);
+  const rules: ValidationRule[] = [
+    ...specifiedRules,
+    maxDepthRule(config.maxDepth),
+    maxAliasesRule(config.maxAliases),
+    maxDirectivesRule(config.maxDirectives),
+  ];
+  return {
+    parse(query: string): DocumentNode {
+      return new MaxTokensParserWLexer(query, { n: limits.maxTokens }).parseDocument();
+    },
+    rules,
+    check: (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, query: string) =>
+      checkOperation(schema, document, operationName, variables, query, limits),
+  };
+}
+
+export function checkOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+  query: string | undefined,
+  limits: Limits,
+): GraphQLError | null {
+  if (query && (query.includes('\u0000') || /\\u0000/i.test(query))) return nulError();
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+  );
+  if (!operation) return null;
+  const inputProblem = checkVariables(operation, variables, limits) ?? checkLiterals(document, limits);
+  if (inputProblem) return inputProblem;
+  const root = schema.getRootType(operation.operation);
+  if (!root) return null;
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const cost = selectionCost(schema, root, operation.selectionSet, fragments, variables, new Set());
+  if (cost > limits.maxCost) {
+    return limitError(`This query would cost ${Math.round(cost)}, over the limit of ${limits.maxCost}. Ask for fewer items (first) or fewer nested lists.`);
+  }
+  return null;
+}
+
+const nulError = () => inputError('Text cannot contain the NUL character (U+0000).');
+
+/** Every field costs 1; a field's selection counts once per item it can return (`first`, or an assumed size). */
+function selectionCost(
+  schema: GraphQLSchema,
+  parent: GraphQLObjectType,
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+  seenFragments: Set<string>,
+): number {
+  let total = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value.startsWith('__')) continue;
+      const field: GraphQLField<unknown, unknown> | undefined = parent.getFields()[selection.name.value];
+      if (!field) continue;
+      total += 1;
+      if (!selection.selectionSet) continue;
+      const named = getNamedType(field.type);
+      if (!isObjectType(named) && !isInterfaceType(named)) continue;
+      const target = isObjectType(named) ? named : (schema.getPossibleTypes(named)[0] as GraphQLObjectType | undefined);
+      if (!target) continue;
+      const inner = selectionCost(schema, target, selection.selectionSet, fragments, variables, seenFragments);
+      // A connection's `first` already counts its edges; the edges list itself does not multiply again.
+      const isEdges = parent.name.endsWith('Connection') && field.name === 'edges';
+      total += (isEdges ? 1 : multiplier(field, selection.arguments ?? [], variables)) * inner;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      total += selectionCost(schema, parent, selection.selectionSet, fragments, variables, seenFragments);
+    } else {
+      const fragment = fragments.get(selection.name.value);
+      if (!fragment || seenFragments.has(fragment.name.value)) continue;
+      total += selectionCost(schema, parent, fragment.selectionSet, fragments, variables, new Set([...seenFragments, fragment.name.value]));
+    }
+  }
+  return total;
+}
+
+function multiplier(field: GraphQLField<unknown, unknown>, args: readonly { name: { value: string }; value: ValueNode }[], variables: Record<string, unknown>): number {
+  if (field.args.some((a) => a.name === 'first')) {
+    const arg = args.find((a) => a.name.value === 'first');
+    const value = arg ? valueOf(arg.value, variables) : undefined;
+    return typeof value === 'number' && value > 0 ? value : DEFAULT_PAGE_SIZE;
+  }
+  return isListType(getNullableType(field.type)) ? ASSUMED_LIST_SIZE : 1;
+}
+
+function valueOf(node: ValueNode, variables: Record<string, unknown>): unknown {
+  if (node.kind === Kind.VARIABLE) return variables[node.name.value];
+  if (node.kind === Kind.INT) return Number(node.value);
+  return undefined;
+}
+
+/** Caps strings and lists in variables; a CSV import's `content` may be as large as an import allows. */
+function checkVariables(operation: OperationDefinitionNode, variables: Record<string, unknown>, limits: Limits): GraphQLError | null {
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    let type = definition.type;
+    while (type.kind !== Kind.NAMED_TYPE) type = type.type;
+    const isImport = type.name.value === 'ImportDesignsInput';
+    const problem = walk(variables[name], [name], (path, value) => {
+      if (typeof value === 'string') {
+        if (value.includes('\u0000')) return nulError();
+        const max = isImport && path[path.length - 1] === 'content' ? MAX_IMPORT_BYTES : limits.maxStringLength;
+        if (value.length > max) return inputError(`$${path.join('.')} is longer than ${max} characters.`);
+      }
+      if (Array.isArray(value) && value.length > limits.maxListLength) {
+        return inputError(`$${path.join('.')} has more than ${limits.maxListLength} entries.`);
+      }
+      return null;
+    });
+    if (problem) return problem;
+  }
+  return null;
+}
+
+function checkLiterals(document: DocumentNode, limits: Limits): GraphQLError | null {
+  let problem: GraphQLError | null = null;
+  const visitValue = (node: ValueNode): void => {
+    if (problem) return;
+    if (node.kind === Kind.STRING && node.value.length > limits.maxStringLength) {
+      problem = inputError(`A string in the query is longer than ${limits.maxStringLength} characters; send large text as a variable.`);
+    } else if (node.kind === Kind.LIST) {
+      if (node.values.length > limits.maxListLength) problem = inputError(`A list in the query has more than ${limits.maxListLength} entries.`);
+      node.values.forEach(visitValue);
+    } else if (node.kind === Kind.OBJECT) node.fields.forEach((f) => visitValue(f.value));
+  };
+  const visitSelections = (set: SelectionSetNode | undefined): void => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) selection.arguments?.forEach((a) => visitValue(a.value));
+      if ('selectionSet' in selection) visitSelections(selection.selectionSet);
+    }
+  };
+  for (const definition of document.definitions) {
+    if ('selectionSet' in definition) visitSelections(definition.selectionSet);
+  }
+  return problem;
+}
+
+function walk(value: unknown, path: string[], check: (path: string[], value: unknown) => GraphQLError | null): GraphQLError | null {
+  const problem = check(path, value);
+  if (problem) return problem;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const inner = walk(value[i], [...path, String(i)], check);
+      if (inner) return inner;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      const found = walk(inner, [...path, key], check);
+      if (found) return found;
+    }
+  }
+  return null;
+}
