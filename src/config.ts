@@ -110,6 +110,7 @@ const envSchema = z.object({
   MAX_QUERY_COST: wholeNumber(DEFAULT_LIMITS.maxCost, 10),
   MAX_STRING_LENGTH: wholeNumber(DEFAULT_LIMITS.maxStringLength, 100),
   MAX_LIST_LENGTH: wholeNumber(DEFAULT_LIMITS.maxListLength, 10),
+  WS_INIT_TIMEOUT_MS: wholeNumber(10_000, 100, ' of milliseconds'),
   SIGN_IN_LIMIT_PER_EMAIL: wholeNumber(5, 1),
   SIGN_IN_LIMIT_PER_IP: wholeNumber(50, 1),
   SIGN_IN_WINDOW_SECONDS: wholeNumber(15 * 60, 1, ' of seconds'),
@@ -141,6 +142,8 @@ export interface Config {
   /** Schema introspection; on outside production unless INTROSPECTION says otherwise. */
   introspection: boolean;
   limits: Limits;
+  /** A WebSocket that has not sent connection_init by then is closed with 4408. */
+  wsInitTimeoutMs: number;
   /** Failed sign-ins allowed per e-mail, and sign-in/sign-up attempts per client address, per window. */
   signInLimits: { perEmail: number; perIp: number; windowSeconds: number };
   /** Seed demo accounts and the sample catalog into an empty database. Defaults to on outside production. */
@@ -190,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedCatchUpMs: e.FEED_CATCH_UP_MS,
     outboxRetentionMs: e.OUTBOX_RETENTION_SECONDS * 1000,
     introspection: e.INTROSPECTION ?? !isProduction,
+    wsInitTimeoutMs: e.WS_INIT_TIMEOUT_MS,
     limits: {
       maxDepth: e.MAX_QUERY_DEPTH,
       maxAliases: e.MAX_ALIASES,

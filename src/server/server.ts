@@ -59,7 +59,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
-      connectionInitWaitTimeout: 10_000,
+      connectionInitWaitTimeout: config.wsInitTimeoutMs,
       // Parse and validate here, with the same limits as HTTP, and build the operation's context.
       onSubscribe: async (ctx, _id, payload) => {
         let document;
