@@ -2,7 +2,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import type { EventBus } from './events/bus.js';
+import { RedisBus, type EventBus } from './events/bus.js';
+import { MemoryRateLimiter, RedisRateLimiter } from './modules/accounts/rate-limit.js';
 import { FeedHub } from './events/feed-hub.js';
 import { OutboxRelay } from './events/outbox.js';
 import { OutboxStore } from './events/outbox-store.js';
@@ -55,7 +56,11 @@ export function createServices(config: Config, orm: MikroORM | null, bus: EventB
   const sweeper = orm ? new ExpirySweeper(orm, quoting, store!, logger, config) : null;
   return {
     tokens,
-    auth: new AuthService(tokens),
+    auth: new AuthService(
+      tokens,
+      bus instanceof RedisBus ? new RedisRateLimiter(bus.client, `${bus.channel}:ratelimit:`) : new MemoryRateLimiter(),
+      config.signInLimits,
+    ),
     contacts: new ContactPolicy(),
     designs,
     imports: new DesignImportService(designs),

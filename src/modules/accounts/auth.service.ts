@@ -7,6 +7,7 @@ import { cleanList, cleanText } from '../../graphql/input.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
 import { Role } from './role.js';
 import type { TokenService } from './tokens.js';
+import type { RateLimiter } from './rate-limit.js';
 import { ManufacturerProfile, User } from './user.entity.js';
 
 export interface SignUpData {
@@ -31,8 +32,18 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+export interface SignInLimits {
+  perEmail: number;
+  perIp: number;
+  windowSeconds: number;
+}
+
 export class AuthService {
-  constructor(private readonly tokens: TokenService) {}
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly limiter: RateLimiter,
+    private readonly limits: SignInLimits,
+  ) {}
 
   async signUp(ctx: Context, data: SignUpData) {
     const email = data.email.trim();
@@ -65,12 +76,28 @@ export class AuthService {
     return { user, ...(await this.tokens.issue(user)) };
   }
 
+  /**
+   * Failed attempts are counted per e-mail and per client address; past either limit, sign-in is refused
+   * (even with the right password) until the window ends, so guessing gets nowhere.
+   */
   async signIn(ctx: Context, email: string, password: string) {
+    const emailKey = `signin:email:${normalizeEmail(email)}`;
+    const ipKey = `signin:ip:${ctx.ip}`;
+    const [byEmail, byIp] = await Promise.all([this.limiter.peek(emailKey), this.limiter.peek(ipKey)]);
+    const blocked = byEmail.count >= this.limits.perEmail ? byEmail : byIp.count >= this.limits.perIp ? byIp : null;
+    if (blocked) {
+      const minutes = Math.max(1, Math.ceil(blocked.resetInSeconds / 60));
+      throw new UserErrors(
+        userError(UserErrorCode.RATE_LIMITED, `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`),
+      );
+    }
     const user = await ctx.em.findOne(User, { emailLower: normalizeEmail(email) }, { populate: ['passwordHash'] });
     const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyPassword(password, await decoyHash()).then(() => false);
     if (!user || !ok) {
+      await Promise.all([this.limiter.hit(emailKey, this.limits.windowSeconds), this.limiter.hit(ipKey, this.limits.windowSeconds)]);
       throw new UserErrors(userError(UserErrorCode.INVALID_CREDENTIALS, 'The e-mail or password is not right.'));
     }
+    await this.limiter.reset(emailKey);
     return { user, ...(await this.tokens.issue(user)) };
   }
 
