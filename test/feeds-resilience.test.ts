@@ -1,6 +1,7 @@
 // No event lost, none duplicated: resume after a disconnect, Redis connections killed and Redis
 // restarted under three server processes, clean teardown of sockets, and outbox retention.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { EstimateFeedDocument, QuoteRequestFeedDocument } from './generated/graphql.js';
 import { httpClient, startTestApp, type TestApp } from './support/app.js';
@@ -59,6 +60,40 @@ describe('resuming a feed', () => {
     const feed = await subscribe(t.url, maker.token, QuoteRequestFeedDocument, { after: 'yesterday' });
     await feed.settle(300);
     expect(feed.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } })]);
+    await feed.close();
+  });
+});
+
+describe('the transactional outbox', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ OUTBOX_POLL_MS: '200' });
+  });
+  afterAll(() => t?.stop());
+
+  it('publishes an event committed by a process that died before publishing it', async () => {
+    const designer = await signUp(t.gql, 'DESIGNER');
+    const design = await createDesign(t.gql, designer, 'Crash Ring', 'RING');
+    const maker = await signUpManufacturer(t.gql, ['RING']);
+    const feed = await subscribe(t.url, maker.token, QuoteRequestFeedDocument);
+    const consumer = await signUp(t.gql, 'CONSUMER');
+    const request = await requestQuotes(t.gql, consumer, { items: [{ designId: design.id, quantity: 1 }], manufacturerIds: [maker.id] });
+    await feed.waitFor(1);
+
+    // What another process committed just before it crashed: the change and its event row, never published.
+    const db = new pg.Client({ connectionString: t.db.url });
+    await db.connect();
+    await db.query('begin');
+    await db.query("update quote_requests set status = 'CANCELLED', closed_at = now() where id = $1", [request.id]);
+    await db.query("insert into event_outbox (feed, type, audience, quote_request_id) values ('QUOTE_REQUEST', 'CANCELLED', $1, $2)", [[maker.id], request.id]);
+    await db.query('commit');
+    await db.end();
+
+    const events = await feed.waitFor(2, 5000);
+    expect(events.map((e) => [e.quoteRequestFeed.type, e.quoteRequestFeed.quoteRequest.status])).toEqual([
+      ['REQUESTED', 'OPEN'],
+      ['CANCELLED', 'CANCELLED'],
+    ]);
     await feed.close();
   });
 });
