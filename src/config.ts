@@ -61,46 +61,11 @@ const envSchema = z.object({
   ),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().min(1).default('.data')),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
-  TOKEN_TTL_SECONDS: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .default(String(7 * 24 * 3600))
-      .refine((v) => /^\d+$/.test(v) && Number(v) >= 60, { message: 'must be a whole number of seconds, at least 60' })
-      .transform(Number),
-  ),
-  EXPIRY_SWEEP_MS: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .default('5000')
-      .refine((v) => /^\d+$/.test(v) && Number(v) >= 100, { message: 'must be a whole number of milliseconds, at least 100' })
-      .transform(Number),
-  ),
-  OUTBOX_POLL_MS: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .default('1000')
-      .refine((v) => /^\d+$/.test(v) && Number(v) >= 50, { message: 'must be a whole number of milliseconds, at least 50' })
-      .transform(Number),
-  ),
-  FEED_CATCH_UP_MS: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .default('3000')
-      .refine((v) => /^\d+$/.test(v) && Number(v) >= 100, { message: 'must be a whole number of milliseconds, at least 100' })
-      .transform(Number),
-  ),
-  OUTBOX_RETENTION_SECONDS: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .default(String(3 * 24 * 3600))
-      .refine((v) => /^\d+$/.test(v) && Number(v) >= 1, { message: 'must be a whole number of seconds, at least 1' })
-      .transform(Number),
-  ),
+  TOKEN_TTL_SECONDS: wholeNumber(7 * 24 * 3600, 60, ' of seconds'),
+  EXPIRY_SWEEP_MS: wholeNumber(5000, 100, ' of milliseconds'),
+  OUTBOX_POLL_MS: wholeNumber(1000, 50, ' of milliseconds'),
+  FEED_CATCH_UP_MS: wholeNumber(3000, 100, ' of milliseconds'),
+  OUTBOX_RETENTION_SECONDS: wholeNumber(3 * 24 * 3600, 1, ' of seconds'),
   SEED_DEMO_DATA: flag(),
   INTROSPECTION: flag(),
   MAX_QUERY_DEPTH: wholeNumber(DEFAULT_LIMITS.maxDepth, 2),
