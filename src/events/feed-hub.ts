@@ -108,7 +108,7 @@ export class FeedHub {
 
   async start(): Promise<void> {
     if (this.options.store) this.lastSeen = await this.options.store.head();
-    this.unlisten = this.bus.listen((raw) => (this.paused ? this.paused.push(raw) : this.dispatch(raw)));
+    this.unlisten = this.bus.listen((raw) => this.receive(raw));
     this.bus.onReconnect?.(() => void this.catchUp());
     if (this.options.store && this.options.catchUpMs) {
       this.timer = setInterval(() => void this.catchUp(), this.options.catchUpMs);
@@ -138,7 +138,7 @@ export class FeedHub {
   catchUp(): Promise<void> {
     const store = this.options.store;
     if (!store || this.catchingUp) return this.catchingUp ?? Promise.resolve();
-    this.paused = [];
+    this.paused ??= [];
     this.catchingUp = (async () => {
       try {
         for (;;) {
@@ -152,6 +152,7 @@ export class FeedHub {
         const waiting = this.paused ?? [];
         this.paused = null;
         this.catchingUp = null;
+        // What the outbox could not fill (pruned, unreachable) is not waited for again.
         for (const raw of waiting) this.dispatch(raw);
       }
     })();
@@ -170,6 +171,27 @@ export class FeedHub {
     if (!set) return;
     set.delete(sub);
     if (set.size === 0) this.byUser.delete(sub.userId);
+  }
+
+  /**
+   * The relay numbers events without holes, and every process receives every event, so a jump in seq
+   * means this process missed one (a dropped Redis connection, a message lost while re-subscribing).
+   * The message waits while the missing ones are read from the outbox, so nothing is skipped for good.
+   */
+  private receive(raw: string): void {
+    if (this.paused) {
+      this.paused.push(raw);
+      return;
+    }
+    if (this.options.store) {
+      const seq = /"seq":"(\d+)"/.exec(raw)?.[1];
+      if (seq && BigInt(seq) > this.lastSeen + 1n) {
+        this.paused = [raw];
+        void this.catchUp();
+        return;
+      }
+    }
+    this.dispatch(raw);
   }
 
   private dispatch(raw: string): void {

@@ -20,12 +20,22 @@ const CLIENT_CODES = new Set([
   'CURSOR_EXPIRED',
 ]);
 
-export function errorFormatter(logger: Logger) {
+/** graphql-js's "Did you mean ...?" hints: field, argument, type and enum value names. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/**
+ * `hideSuggestions` (production): with introspection off, "Did you mean" would still spell out the schema.
+ * Apollo's own switch only covers validation errors; this also covers variables ("Did you mean the enum
+ * value ...?") and WebSocket operations.
+ */
+export function errorFormatter(logger: Logger, options: { hideSuggestions?: boolean } = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) {
-      const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      // `http` is Apollo's instruction for the status code; it has no place in a WebSocket message.
+      const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
+      const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+      return { ...formatted, message, extensions };
     }
     const original = unwrapResolverError(error);
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');

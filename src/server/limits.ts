@@ -1,8 +1,7 @@
 // Owns the abuse limits every operation passes before it runs, on HTTP and WebSocket alike:
-// depth, aliases, directives and tokens (graphql-armor), a cost that multiplies by list sizes,
-// caps on strings and lists in the input, and no NUL characters (PostgreSQL cannot store them).
-import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
+// tokens (graphql-js's parser limit), depth, aliases and directives (graphql-armor's validation rules),
+// a cost that multiplies by list sizes, caps on strings and lists in the input, and no NUL characters
+// (PostgreSQL cannot store them).
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -15,14 +14,15 @@ import {
   isListType,
   isObjectType,
   isInterfaceType,
-  specifiedRules,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLField,
   type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type ParseOptions,
   type SelectionSetNode,
+  type ValidationContext,
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
@@ -42,23 +42,33 @@ const limitError = (message: string) =>
 const inputError = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
 
-function armorConfig(limits: Limits, production: boolean) {
-  const reject = { propagateOnRejection: true } as const;
-  return {
-    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits: true, ...reject },
-    maxAliases: { n: limits.maxAliases, exposeLimits: true, ...reject },
-    maxDirectives: { n: limits.maxDirectives, exposeLimits: true, ...reject },
-    maxTokens: { n: limits.maxTokens, exposeLimits: true },
-    // Our own cost rule multiplies by list sizes; armor's does not.
-    costLimit: { enabled: false },
-    blockFieldSuggestion: { enabled: production },
-  };
+/**
+ * The parser stops at the token limit, before building a tree. Apollo applies it as `parseOptions`, so a
+ * long query is an ordinary 400 GRAPHQL_PARSE_FAILED. (armor's Apollo plugin for tokens parsed a second time
+ * and threw from a hook, which made every syntax error a 500.)
+ */
+export function parseOptions(limits: Limits): ParseOptions {
+  return { maxTokens: limits.maxTokens };
 }
 
-/** Apollo Server pieces: armor's plugins and validation rules, plus the per-operation checks below. */
-export function apolloLimits<TContext extends BaseContext>(schema: GraphQLSchema, limits: Limits, production: boolean) {
-  const armor = new ApolloArmor(armorConfig(limits, production)).protect();
-  const operationCheck: ApolloServerPlugin<TContext> = {
+/**
+ * Depth, aliases and directives, as validation rules. A rejection is reported as a validation error: armor's
+ * default throws from inside `validate`, which Apollo survives but graphql-ws answers by closing the socket (4500).
+ */
+export function limitRules(limits: Limits): ValidationRule[] {
+  const report = (context: ValidationContext | null, error: GraphQLError) =>
+    context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')));
+  const reject = { exposeLimits: true, propagateOnRejection: false, onReject: [report] };
+  return [
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...reject }),
+    maxAliasesRule({ n: limits.maxAliases, ...reject }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...reject }),
+  ];
+}
+
+/** The per-operation checks below, for Apollo Server, once the operation is known and before it runs. */
+export function operationLimitsPlugin<TContext extends BaseContext>(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin<TContext> {
+  return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operationName, request }) {
@@ -67,28 +77,6 @@ export function apolloLimits<TContext extends BaseContext>(schema: GraphQLSchema
         },
       };
     },
-  };
-  // armor is typed against Apollo's CJS build; the plugins are the same objects under the ESM one.
-  const armorPlugins = armor.plugins as unknown as ApolloServerPlugin<TContext>[];
-  return { plugins: [...armorPlugins, operationCheck], validationRules: armor.validationRules };
-}
-
-/** The same limits for graphql-ws, which parses and validates on its own. */
-export function wsLimits(schema: GraphQLSchema, limits: Limits) {
-  const config = armorConfig(limits, false);
-  const rules: ValidationRule[] = [
-    ...specifiedRules,
-    maxDepthRule(config.maxDepth),
-    maxAliasesRule(config.maxAliases),
-    maxDirectivesRule(config.maxDirectives),
-  ];
-  return {
-    parse(query: string): DocumentNode {
-      return new MaxTokensParserWLexer(query, { n: limits.maxTokens }).parseDocument();
-    },
-    rules,
-    check: (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, query: string) =>
-      checkOperation(schema, document, operationName, variables, query, limits),
   };
 }
 
@@ -218,7 +206,15 @@ function checkLiterals(document: DocumentNode, limits: Limits): GraphQLError | n
   return problem;
 }
 
+/**
+ * The deepest input the schema takes is `$input.items.0.options.0.name`. A variable nested far deeper (a few
+ * kilobytes of `[[[[...`) is refused here rather than overflowing the stack of this walk (a 500, or a WebSocket
+ * closed with 4500).
+ */
+const MAX_INPUT_NESTING = 20;
+
 function walk(value: unknown, path: string[], check: (path: string[], value: unknown) => GraphQLError | null): GraphQLError | null {
+  if (path.length > MAX_INPUT_NESTING) return inputError(`$${path[0]} is nested more than ${MAX_INPUT_NESTING} levels deep.`);
   const problem = check(path, value);
   if (problem) return problem;
   if (Array.isArray(value)) {

@@ -2,15 +2,15 @@
 // and path, health and readiness endpoints, and an orderly stop (stop accepting, drain, close sockets).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { TokenService } from '../modules/accounts/tokens.js';
@@ -18,7 +18,7 @@ import type { FeedService } from '../modules/quoting/feed.service.js';
 import { createContext, type AuthUser, type Context } from './context.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errorFormatter } from './errors.js';
-import { apolloLimits, wsLimits } from './limits.js';
+import { checkOperation, limitRules, operationLimitsPlugin, parseOptions } from './limits.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const MAX_BODY = '6mb';
@@ -47,32 +47,75 @@ type SocketExtra = {
   expiryTimer?: NodeJS.Timeout;
 };
 
+/** Node fires a timer at once when its delay exceeds 2^31-1 ms (24.8 days); longer tokens wait in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes the socket with 4403 when its token expires, as HTTP would refuse the token from then on. */
+function closeWhenExpired(extra: SocketExtra & { socket: WebSocket }, exp: number): void {
+  const ms = exp * 1000 - Date.now();
+  extra.expiryTimer = setTimeout(() => {
+    if (exp * 1000 > Date.now()) closeWhenExpired(extra, exp);
+    else extra.socket.close(CloseCode.Forbidden, 'Token expired');
+  }, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
+  extra.expiryTimer.unref();
+}
+
+/** graphql-ws reports errors it did not make itself as internal; give parse and validation errors their code. */
+function withCode(error: unknown, code: 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED'): GraphQLError {
+  if (!(error instanceof GraphQLError)) return new GraphQLError('The query could not be parsed.', { extensions: { code } });
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    originalError: error,
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/** Apollo would run a subscription over HTTP as a one-off query that can only fail; say where it is served. */
+const subscriptionsNeedWebSocket: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation === 'subscription') {
+          throw new GraphQLError(`Subscriptions are served over WebSocket (graphql-transport-ws) at ${GRAPHQL_PATH}.`, {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      },
+    };
+  },
+};
+
 export async function startServer(deps: HttpDeps, port: number, host: string): Promise<RunningServer> {
   const { config, logger, schema, em, tokens, feeds } = deps;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
 
-  const formatError = errorFormatter(logger);
-  const ws = wsLimits(schema, config.limits);
+  const formatError = errorFormatter(logger, { hideSuggestions: config.isProduction });
+  const parsing = parseOptions(config.limits);
+  const rules = limitRules(config.limits);
+  // graphql-ws parses and validates on its own: the same limits as HTTP, and the same error codes.
+  const wsRules = [...specifiedRules, ...rules, ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
+      // Close reasons carry no internal error message in production (graphql-ws reads NODE_ENV otherwise).
+      isProd: config.isProduction,
       connectionInitWaitTimeout: config.wsInitTimeoutMs,
-      // Parse and validate here, with the same limits as HTTP, and build the operation's context.
       onSubscribe: async (ctx, _id, payload) => {
         let document;
         try {
-          document = ws.parse(payload.query);
+          document = parse(payload.query, parsing);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('The query could not be parsed.')];
+          return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
         }
-        const errors = [...validate(schema, document, ws.rules)];
-        if (!config.introspection) errors.push(...validate(schema, document, [NoSchemaIntrospectionCustomRule]));
-        if (errors.length > 0) return errors;
+        const errors = validate(schema, document, wsRules, { hideSuggestions: config.isProduction });
+        if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
         const variables = payload.variables ?? {};
-        const problem = ws.check(document, payload.operationName ?? undefined, variables, payload.query);
+        const problem = checkOperation(schema, document, payload.operationName ?? undefined, variables, payload.query, config.limits);
         if (problem) return [problem];
         return {
           schema,
@@ -88,11 +131,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
         // A bad token closes the socket with 4403 Forbidden; no token means an anonymous socket.
         if (user === 'invalid') return false;
         ctx.extra.user = user;
-        if (user) {
-          const ms = user.exp * 1000 - Date.now();
-          ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'), Math.max(ms, 0));
-          ctx.extra.expiryTimer.unref();
-        }
+        if (user) closeWhenExpired(ctx.extra, user.exp);
         return true;
       },
       onDisconnect: (ctx) => clearTimeout(ctx.extra.expiryTimer),
@@ -104,11 +143,18 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     },
     wsServer,
   );
+  // A client's protocol error (a frame over maxPayload, invalid UTF-8): ws has already closed that socket with
+  // the right code (1009, 1007). graphql-ws would also print it with a stack through console.error, past the
+  // logger and LOG_LEVEL, once per bad frame any client cares to send; log it as the bad request it is.
+  wsServer.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error) => logger.info({ reason: error.message }, 'WebSocket closed on a protocol error'));
+  });
 
-  const httpLimits = apolloLimits<Context>(schema, config.limits, config.isProduction);
   const apollo = new ApolloServer<Context>({
     schema,
-    validationRules: httpLimits.validationRules,
+    parseOptions: parsing,
+    validationRules: rules,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.isProduction,
@@ -125,7 +171,8 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      ...httpLimits.plugins,
+      operationLimitsPlugin<Context>(schema, config.limits),
+      subscriptionsNeedWebSocket,
       {
         async serverWillStart() {
           return {
