@@ -41,7 +41,13 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   try {
     const database = await openDatabase(config.databaseUrl, config.dataDir, logger);
     cleanups.push(() => database.stop());
-    const orm = await connectOrm(database.url, { logger, onQuery: options.onQuery });
+    const orm = await connectOrm(database.url, { logger, onQuery: options.onQuery }).catch((error: Error) => {
+      const where = new URL(database.url);
+      throw new Error(
+        `Could not connect to PostgreSQL at ${database.embedded ? 'the embedded database' : 'DATABASE_URL'} ` +
+          `(${where.hostname}:${where.port || 5432}${where.pathname}): ${error.message}`,
+      );
+    });
     cleanups.push(() => orm.close());
     const applied = await migrate(orm);
     if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');

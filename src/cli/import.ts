@@ -28,7 +28,7 @@ async function run(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const content = await readFile(positionals[0], 'utf8');
-  const database = await openDatabase(config.databaseUrl, config.dataDir, logger);
+  const database = await openDatabase(config.databaseUrl, config.dataDir, logger, 'tool');
   try {
     const orm = await connectOrm(database.url, { logger });
     try {

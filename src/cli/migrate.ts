@@ -8,7 +8,7 @@ import { createLogger } from '../logger.js';
 try {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const database = await openDatabase(config.databaseUrl, config.dataDir, logger);
+  const database = await openDatabase(config.databaseUrl, config.dataDir, logger, 'tool');
   try {
     const orm = await connectOrm(database.url, { logger });
     const applied = await migrate(orm);

@@ -1,7 +1,9 @@
 // Owns where the data lives: the configured PostgreSQL, or (no DATABASE_URL) an embedded PostgreSQL
 // kept in the data folder, started on a free loopback port and stopped cleanly on shutdown.
+// The process that starts it writes `postgres.lock` (its pid and the URL): a second server on the same
+// folder is refused, and a command such as `npm run import` uses the running server's database.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -15,9 +17,60 @@ export interface Database {
 
 const EMBEDDED_DB_NAME = 'marketplace';
 
-export async function openDatabase(databaseUrl: string | undefined, dataDir: string, logger: Logger): Promise<Database> {
+/** `server` owns the embedded database; a `tool` (import, migrate) may share the one a server is running. */
+export type DatabaseUser = 'server' | 'tool';
+
+interface EmbeddedLock {
+  pid: number;
+  url: string;
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+function readLock(file: string): EmbeddedLock | null {
+  try {
+    const lock = JSON.parse(readFileSync(file, 'utf8')) as EmbeddedLock;
+    return Number.isInteger(lock.pid) && typeof lock.url === 'string' ? lock : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function openDatabase(
+  databaseUrl: string | undefined,
+  dataDir: string,
+  logger: Logger,
+  user: DatabaseUser = 'server',
+): Promise<Database> {
   if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
-  return startEmbedded(dataDir, logger);
+  const lockFile = path.join(dataDir, 'postgres.lock');
+  const lock = readLock(lockFile);
+  if (lock && lock.pid !== process.pid && isAlive(lock.pid)) {
+    if (user === 'tool') {
+      logger.info({ pid: lock.pid }, 'using the embedded database of the running server');
+      return { url: lock.url, embedded: true, stop: async () => {} };
+    }
+    throw new Error(
+      `Another server (pid ${lock.pid}) is already running on the data folder ${dataDir}. Stop it, or give this one ` +
+        'its own DATA_DIR (or a DATABASE_URL).',
+    );
+  }
+  const database = await startEmbedded(dataDir, logger);
+  writeFileSync(lockFile, JSON.stringify({ pid: process.pid, url: database.url } satisfies EmbeddedLock), { mode: 0o600 });
+  return {
+    ...database,
+    stop: async () => {
+      await database.stop();
+      if (readLock(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
+    },
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -49,21 +102,17 @@ async function importWithoutSignalHooks() {
   return module;
 }
 
-/** A run killed without a chance to stop (SIGKILL, power loss) can leave its PostgreSQL running: stop it. */
+/**
+ * A run killed without a chance to stop (SIGKILL, power loss) can leave its PostgreSQL running: stop it.
+ * Only called once the lock shows no live owner, so a running server's database is never touched.
+ */
 async function stopLeftoverPostmaster(databaseDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(databaseDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const [pidLine, dirLine] = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(pidLine);
   if (!Number.isInteger(pid) || pid <= 0 || path.resolve(dirLine ?? '') !== path.resolve(databaseDir)) return;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const alive = () => isAlive(pid);
   if (!alive()) return;
   log.warn({ pid }, 'a previous run left its embedded PostgreSQL running; stopping it');
   process.kill(pid, 'SIGINT');

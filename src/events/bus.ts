@@ -88,8 +88,17 @@ export class RedisBus implements EventBus {
       // node-redis re-subscribes right after 'ready'; give it a moment before reading what was missed.
       setTimeout(() => bus.reconnectListeners.forEach((listener) => listener()), 50).unref();
     });
-    await publisher.connect();
-    await subscriber.connect();
+    try {
+      // node-redis retries forever; a server that cannot reach Redis at start-up should say so and stop.
+      await withTimeout(Promise.all([publisher.connect(), subscriber.connect()]), 5000);
+    } catch (error) {
+      publisher.destroy();
+      subscriber.destroy();
+      const where = new URL(url);
+      throw new Error(
+        `Could not connect to Redis at REDIS_URL (${where.hostname}:${where.port || 6379}) within 5 s: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     // node-redis re-subscribes by itself after a reconnect.
     await subscriber.subscribe(channel, (message) => {
       for (const listener of bus.listeners) listener(message);
