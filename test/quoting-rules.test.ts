@@ -240,7 +240,7 @@ describe('estimates', () => {
       maker.token,
     );
     expect(sumOff.data!.submitEstimate.errors).toEqual([
-      { code: 'INVALID_INPUT', message: 'The line items add up to 99.95 but the total is 100.', field: ['input', 'lineItems'], line: null },
+      { code: 'INVALID_INPUT', message: 'The line items add up to 99.95 but the total is 100.00.', field: ['input', 'lineItems'], line: null },
     ]);
     const zero = await t.gql(SubmitEstimateDocument, { input: estimateInput(request.id, '0.00') }, maker.token);
     expect(zero.data!.submitEstimate.errors[0]).toMatchObject({ code: 'INVALID_INPUT', field: ['input', 'price', 'amount'] });

@@ -33,7 +33,7 @@ export class SignInInput {
   password!: string;
 }
 
-@InputType()
+@InputType({ description: 'The whole profile: fields left out are cleared.' })
 export class UpdateManufacturerProfileInput {
   @Field(() => [DesignCategory], { description: 'Categories you make; requests for these reach you.' })
   categories!: DesignCategory[];
