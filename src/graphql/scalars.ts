@@ -15,6 +15,11 @@ function parseDateTime(value: unknown): Date {
   if (Number.isNaN(date.getTime())) {
     throw new GraphQLError(`DateTime "${value}" is not a real date`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
+  // A time zone offset can push "9999-12-31T23:59" into year 10000, which PostgreSQL cannot read back.
+  const year = date.getUTCFullYear();
+  if (year < 1000 || year > 9999) {
+    throw new GraphQLError(`DateTime "${value}" is outside the years 1000 to 9999 (UTC)`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
   return date;
 }
 
