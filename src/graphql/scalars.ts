@@ -11,8 +11,11 @@ function parseDateTime(value: unknown): Date {
       { extensions: { code: 'BAD_USER_INPUT' } },
     );
   }
+  // JavaScript rolls "2026-02-31" over to March 3rd; a date that does not exist is refused instead.
+  const [y, m, d, hh, mi, ss] = value.split(/[-T:.Z+]/).map(Number);
+  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) {
+  if (Number.isNaN(date.getTime()) || m < 1 || m > 12 || d < 1 || d > daysInMonth || hh > 23 || mi > 59 || (ss ?? 0) > 59) {
     throw new GraphQLError(`DateTime "${value}" is not a real date`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
   // A time zone offset can push "9999-12-31T23:59" into year 10000, which PostgreSQL cannot read back.
