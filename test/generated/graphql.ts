@@ -165,6 +165,7 @@ export type UpdateDesignInput = {
   title?: string | null | undefined;
 };
 
+/** The whole profile: fields left out are cleared. */
 export type UpdateManufacturerProfileInput = {
   bio?: string | null | undefined;
   /** Categories you make; requests for these reach you. */

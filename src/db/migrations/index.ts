@@ -4,9 +4,11 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261203000000_accounts_designs } from './Migration20261203000000_accounts_designs.js';
 import { Migration20261203010000_quoting } from './Migration20261203010000_quoting.js';
 import { Migration20261203020000_outbox_retention } from './Migration20261203020000_outbox_retention.js';
+import { Migration20261203030000_email_lower_check } from './Migration20261203030000_email_lower_check.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203000000_accounts_designs', class: Migration20261203000000_accounts_designs },
   { name: 'Migration20261203010000_quoting', class: Migration20261203010000_quoting },
   { name: 'Migration20261203020000_outbox_retention', class: Migration20261203020000_outbox_retention },
+  { name: 'Migration20261203030000_email_lower_check', class: Migration20261203030000_email_lower_check },
 ];

@@ -5,16 +5,17 @@ import { Embeddable, Embedded, Entity, Enum, PrimaryKey, Property } from '@mikro
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DesignCategory } from '../designs/category.js';
 import { Role } from './role.js';
+import { TextArrayType } from '../../db/text-array.type.js';
 
 @Embeddable()
 @ObjectType({ description: "A manufacturer's public profile: what it makes and where." })
 export class ManufacturerProfile {
   @Field(() => [DesignCategory])
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType, columnType: 'text[]' })
   categories: DesignCategory[] = [];
 
   @Field(() => [String])
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType, columnType: 'text[]' })
   materials: string[] = [];
 
   @Field(() => String, { nullable: true })

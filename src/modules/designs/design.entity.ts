@@ -5,6 +5,7 @@ import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Rel } from '
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from '../accounts/user.entity.js';
 import { DesignCategory } from './category.js';
+import { TextArrayType } from '../../db/text-array.type.js';
 
 export enum DesignStatus {
   ACTIVE = 'ACTIVE',
@@ -57,15 +58,15 @@ export class Design {
   category!: DesignCategory;
 
   @Field(() => [String])
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType, columnType: 'text[]' })
   materials: string[] = [];
 
   @Field(() => [String])
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType, columnType: 'text[]' })
   gemstones: string[] = [];
 
   @Field(() => [String])
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType, columnType: 'text[]' })
   tags: string[] = [];
 
   @Field(() => [DesignOption])

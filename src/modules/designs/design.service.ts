@@ -47,10 +47,25 @@ export const LIMITS = {
 
 type Clean = Omit<Design, 'id' | 'designer' | 'createdAt' | 'updatedAt' | 'status'>;
 
+/**
+ * Half of a UTF-16 surrogate pair is not text: PostgreSQL's JSON refuses it (options and images are JSON, so
+ * saving failed with an internal error) and text columns would silently turn it into U+FFFD.
+ */
+export function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return /\p{Surrogate}/u.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  return typeof value === 'object' && value !== null && Object.values(value).some(hasLoneSurrogate);
+}
+
+export const LONE_SURROGATE_MESSAGE = 'The text has a broken character (half of a UTF-16 surrogate pair); send valid Unicode.';
+
 /** Validates and normalises the given fields; `prefix` is the input path for field errors. */
 export function cleanDesignFields(draft: DesignPatch, prefix: string[], problems: Problems): Partial<Clean> {
   const out: Partial<Clean> = {};
   const at = (name: string) => [...prefix, name];
+  for (const [key, value] of Object.entries(draft)) {
+    if (hasLoneSurrogate(value)) problems.add(LONE_SURROGATE_MESSAGE, at(key === 'price' ? 'referencePrice' : key));
+  }
   if (draft.title !== undefined) {
     const title = cleanText(draft.title ?? '');
     if (!title) problems.add('A design needs a title.', at('title'));

@@ -6,6 +6,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { User } from '../accounts/user.entity.js';
 import { Design } from '../designs/design.entity.js';
 import { DesignCategory } from '../designs/category.js';
+import { TextArrayType } from '../../db/text-array.type.js';
 import { QuoteRequestStatus, RecipientStatus } from './states.js';
 
 @ObjectType()
@@ -97,10 +98,10 @@ export class QuoteRequestItem {
   @Enum({ items: () => DesignCategory })
   designCategory!: DesignCategory;
 
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType, columnType: 'text[]' })
   designMaterials: string[] = [];
 
-  @Property({ type: 'text[]' })
+  @Property({ type: TextArrayType, columnType: 'text[]' })
   designGemstones: string[] = [];
 
   @Property({ type: 'text', nullable: true })

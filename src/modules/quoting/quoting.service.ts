@@ -6,13 +6,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Decimal } from 'decimal.js';
 import { Problems, UserErrorCode, UserErrors, notFound, userError } from '../../graphql/errors.js';
 import { cleanText } from '../../graphql/input.js';
-import { normalizeAmount } from '../../graphql/money.js';
+import { formatAmount, normalizeAmount } from '../../graphql/money.js';
 import { KEYSET_ORDER, afterKeyset, isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
 import { recordEvents, type NewEvent } from '../../events/outbox.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
 import { User } from '../accounts/user.entity.js';
 import { Design, DesignStatus } from '../designs/design.entity.js';
+import { LONE_SURROGATE_MESSAGE, hasLoneSurrogate } from '../designs/design.service.js';
 import { Estimate, Match } from './estimate.entity.js';
 import { QuoteRecipient, QuoteRequest, QuoteRequestItem, type SelectedOption } from './quote-request.entity.js';
 import {
@@ -95,6 +96,7 @@ function cleanNote(value: string | null | undefined, field: string[], problems: 
   if (value == null) return null;
   const note = value.trim();
   if (note.length > QUOTING_LIMITS.note) problems.add(`A note can have at most ${QUOTING_LIMITS.note} characters.`, field);
+  if (hasLoneSurrogate(note)) problems.add(LONE_SURROGATE_MESSAGE, field);
   return note || null;
 }
 
@@ -308,6 +310,8 @@ export class QuotingService {
       const path = ['input', 'lineItems', String(i)];
       const label = cleanText(line.label);
       if (!label || label.length > QUOTING_LIMITS.label) problems.add(`A line item needs a label of 1 to ${QUOTING_LIMITS.label} characters.`, [...path, 'label']);
+      // Labels are stored as JSON, which cannot hold half a surrogate pair (saving would fail).
+      else if (hasLoneSurrogate(label)) problems.add(LONE_SURROGATE_MESSAGE, [...path, 'label']);
       if (line.amount.currencyCode.trim().toUpperCase() !== currency) {
         problems.add(`Every line item must be in ${currency}, the currency of the total.`, [...path, 'amount', 'currencyCode']);
         return null;
@@ -318,7 +322,7 @@ export class QuotingService {
     if (total && lineItems.every(Boolean) && lineItems.length > 0) {
       const sum = lineItems.reduce((acc, l) => acc.plus(l!.amount), new Decimal(0));
       if (!sum.eq(total)) {
-        problems.add(`The line items add up to ${sum.toFixed()} but the total is ${total.toFixed()}.`, ['input', 'lineItems']);
+        problems.add(`The line items add up to ${formatAmount(sum.toFixed(), currency)} but the total is ${formatAmount(total.toFixed(), currency)}.`, ['input', 'lineItems']);
       }
     }
     if (!Number.isInteger(data.leadTimeDays) || data.leadTimeDays < QUOTING_LIMITS.leadTimeDaysMin || data.leadTimeDays > QUOTING_LIMITS.leadTimeDaysMax) {
