@@ -1,0 +1,521 @@
+// Live fan-out: N manufacturer feed subscribers (graphql-ws) spread over two server processes on one
+// Redis, opened from two load-generator processes. For each of R requests (a consumer's requestQuotes
+// naming nobody: every manufacturer covers RING, so all N are recipients) it measures the time from the
+// mutation's response to the first and the last subscriber receiving it; then estimates submitted at a
+// fixed rate (open loop) and the time from each submit to the consumer's estimateFeed. Meanwhile a small
+// closed-loop catalog load runs against the servers (its p99 shows stalls from outside) and an in-process
+// probe (bench/probe.ts, preloaded) records event-loop delay. The floor runs the same subscribers as plain
+// `ws` sockets on bench/fanout-floor.ts, with the same payload published through the same Redis.
+//
+//   node dist/bench/fanout.js [--sizes 1000,5000] [--requests 20] [--rate 200] [--seconds 10]
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createClient as createWsClient, type Client } from 'graphql-ws';
+import { createClient as createRedisClient } from 'redis';
+import pg from 'pg';
+import WebSocket from 'ws';
+
+const createPg = (connectionString: string) => new pg.Client({ connectionString });
+import type { ClientCommand, ClientReply } from './fanout-client.js';
+import {
+  FANOUT_DB,
+  PROBE,
+  REDIS_URL,
+  RESULTS_DIR,
+  ROOT,
+  freePort,
+  isMain,
+  load,
+  log,
+  machine,
+  mintToken,
+  now,
+  procCpuMs,
+  readProbe,
+  round,
+  sleep,
+  spawnNode,
+  startLoad,
+  startProduct,
+  stats,
+  waitReady,
+  writeResult,
+  type ProbeReading,
+  type Proc,
+} from './lib.js';
+import { CATALOG_QUERY } from './http.js';
+import { seedFanout } from './seed.js';
+
+export const FEED_QUERY = 'subscription { quoteRequestFeed { type cursor occurredAt quoteRequest { id status createdAt items { quantity design { title } } } } }';
+const ESTIMATE_FEED_QUERY =
+  'subscription ($id: ID!) { estimateFeed(requestId: $id) { type cursor estimate { id status price { amount currencyCode } manufacturer { displayName } } } }';
+const REQUEST_QUOTES =
+  'mutation ($input: RequestQuotesInput!) { requestQuotes(input: $input) { quoteRequest { id } errors { code message } } }';
+const SUBMIT_ESTIMATE = 'mutation ($input: SubmitEstimateInput!) { submitEstimate(input: $input) { estimate { id } errors { code message } } }';
+const CATALOG_BODY = JSON.stringify({ query: CATALOG_QUERY });
+
+export interface FanoutOptions {
+  sizes: number[];
+  requests: number;
+  rate: number;
+  seconds: number;
+  /** Give up on one broadcast after this long (the run always ends). */
+  requestTimeoutMs: number;
+  /** Catalog-load connections per server during the fan-out. */
+  loadConcurrency: number;
+  floor: boolean;
+  product: boolean;
+  /** Extra node flags for the product's server processes (e.g. --cpu-prof). */
+  productNodeArgs?: string[];
+  /** Have PostgreSQL log every statement on the fan-out database (evidence of statements per event). */
+  logStatements?: boolean;
+}
+
+// ---------------------------------------------------------------- load-generator processes
+
+export class Generator {
+  readonly child: ChildProcess;
+  private readonly waiters: Array<{ match: (r: ClientReply) => boolean; resolve: (r: ClientReply) => void }> = [];
+  readonly done = new Set<string>();
+
+  constructor() {
+    this.child = fork(path.join(ROOT, 'dist', 'bench', 'fanout-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (reply: ClientReply) => {
+      if (reply.type === 'done') this.done.add(reply.id);
+      const i = this.waiters.findIndex((w) => w.match(reply));
+      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(reply);
+    });
+  }
+
+  ask<T extends ClientReply['type']>(command: ClientCommand, type: T, ms = 600_000): Promise<Extract<ClientReply, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`generator: no ${type} in ${ms} ms`)), ms);
+      this.waiters.push({
+        match: (r) => r.type === type && (command.type !== 'collect' || (r as { id?: string }).id === command.id),
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r as Extract<ClientReply, { type: T }>);
+        },
+      });
+      this.child.send(command);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    await this.ask({ type: 'close' }, 'closed', 60_000).catch(() => this.child.kill('SIGKILL'));
+  }
+}
+
+async function waitAllDone(generators: Generator[], id: string, ms: number): Promise<boolean> {
+  const started = performance.now();
+  while (performance.now() - started < ms) {
+    if (generators.every((g) => g.done.has(id))) return true;
+    await sleep(5);
+  }
+  return false;
+}
+
+/** First and last receipt over all generators, relative to `t0`; how many subscribers got it. */
+async function collect(generators: Generator[], id: string, t0: number) {
+  const reports = await Promise.all(generators.map((g) => g.ask({ type: 'collect', id }, 'report', 30_000)));
+  const got = reports.filter((r) => r.count > 0);
+  return {
+    firstMs: got.length ? Math.min(...got.map((r) => r.first)) - t0 : NaN,
+    lastMs: got.length ? Math.max(...got.map((r) => r.last)) - t0 : NaN,
+    received: reports.reduce((s, r) => s + r.count, 0),
+    errors: reports.reduce((s, r) => s + r.errors, 0),
+  };
+}
+
+async function gql(url: string, query: string, variables: unknown, token: string) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: any; errors?: unknown[] };
+}
+
+const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString();
+
+function summarize(rows: Array<{ firstMs: number; lastMs: number }>) {
+  const first = stats(rows.map((r) => r.firstMs).filter(Number.isFinite));
+  const last = stats(rows.map((r) => r.lastMs).filter(Number.isFinite));
+  return {
+    first: { p50: round(first.p50), p99: round(first.p99), max: round(first.max) },
+    last: { p50: round(last.p50), p99: round(last.p99), max: round(last.max) },
+  };
+}
+
+function loopOf(readings: ProbeReading[]) {
+  return {
+    p99: Math.max(...readings.map((r) => r.eventLoopDelayMs.p99)),
+    max: Math.max(...readings.map((r) => r.eventLoopDelayMs.max)),
+    rssMiB: readings.map((r) => round(r.memory.rss / 2 ** 20, 0)),
+  };
+}
+
+// ---------------------------------------------------------------- the product
+
+async function productRun(n: number, options: FanoutOptions) {
+  const seed = await seedFanout(n);
+  if (options.logStatements) {
+    const admin = createPg(seed.url);
+    await admin.connect();
+    await admin.query(`alter database ${FANOUT_DB} set log_statement = 'all'`);
+    await admin.end();
+  }
+  const probeFiles = [0, 1].map((i) => path.join(ROOT, 'bench', 'results', `.probe-fanout-${process.pid}-${i}.json`));
+  const servers = await Promise.all(
+    probeFiles.map((file) =>
+      startProduct({ DATABASE_URL: seed.url, REDIS_URL, SEED_DEMO_DATA: 'false', BENCH_PROBE_FILE: file }, ['--import', PROBE, ...(options.productNodeArgs ?? [])]),
+    ),
+  );
+  const generators = [new Generator(), new Generator()];
+  const consumerClients: Client[] = [];
+  try {
+    const tokens = await Promise.all(seed.manufacturers.map((id) => mintToken({ id, role: 'MANUFACTURER' })));
+    const consumerToken = await mintToken({ id: seed.consumer.id, role: 'CONSUMER' });
+    const requestQuotes = async (url: string, note: string) => {
+      const res = await gql(url, REQUEST_QUOTES, { input: { items: [{ designId: seed.designId, quantity: 1 }], note } }, consumerToken);
+      const id = res.data?.requestQuotes?.quoteRequest?.id as string | undefined;
+      if (!id) throw new Error(`requestQuotes failed: ${JSON.stringify(res)}`);
+      return id;
+    };
+
+    // The requests the estimates will answer are made before the subscribers connect, so that the
+    // estimate phase measures estimate delivery, not the broadcast of these requests.
+    const estimateRequests: string[] = [];
+    for (let j = 0; j < 20; j++) estimateRequests.push(await requestQuotes(servers[j % 2].url, `estimates ${j + 1}`));
+
+    const half = Math.ceil(tokens.length / 2);
+    log(`fan-out ${n}: opening ${n} graphql-ws subscribers on two server processes`);
+    const connected = await Promise.all(
+      generators.map((g, i) =>
+        g.ask({ type: 'connect', mode: 'graphql-ws', url: servers[i].url.replace(/^http/, 'ws'), credentials: tokens.slice(i * half, (i + 1) * half), query: FEED_QUERY }, 'connected'),
+      ),
+    );
+    const subscribed = connected.reduce((s, c) => s + c.ok, 0);
+    log(`fan-out ${n}: ${subscribed} subscribed (${connected.map((c) => `${c.ok} in ${round(c.ms / 1000, 1)} s${c.failed ? `, ${c.failed} failed: ${c.firstError}` : ''}`).join('; ')})`);
+    await sleep(3000);
+
+    // Catalog p99 with the subscribers connected but idle: the baseline for "during the fan-out".
+    const idleLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.loadConcurrency));
+    await sleep(5000);
+    const catalogIdle = await Promise.all(idleLoad.map((l) => l.stop()));
+    const loopIdle = await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
+
+    // Estimates at a fixed rate, open loop, each from a different (request, manufacturer) pair, while the
+    // N manufacturer subscribers stay connected; the consumer watches every request's estimateFeed.
+    const received = new Map<string, number>();
+    for (const [j, requestId] of estimateRequests.entries()) {
+      const client = createWsClient({
+        url: servers[j % 2].url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 0,
+        connectionParams: { authorization: `Bearer ${consumerToken}` },
+      });
+      consumerClients.push(client);
+      client.subscribe<{ estimateFeed: { estimate: { id: string } } }>(
+        { query: ESTIMATE_FEED_QUERY, variables: { id: requestId } },
+        { next: (v) => v.data && received.set(v.data.estimateFeed.estimate.id, now()), error: () => {}, complete: () => {} },
+      );
+    }
+    await sleep(1500);
+    await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
+    const estimateLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.loadConcurrency));
+    const cpuBefore = servers.map((s) => procCpuMs(s.pid));
+    const total = options.rate * options.seconds;
+    const sent: Array<{ t0: number; tResp: number; id: string | null }> = [];
+    const pending: Promise<void>[] = [];
+    const start = now();
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / options.rate;
+      const wait = due - now();
+      if (wait > 1) await sleep(wait);
+      const requestId = estimateRequests[i % estimateRequests.length];
+      const maker = tokens[Math.floor(i / estimateRequests.length) % tokens.length];
+      const amount = `${1000 + i}.00`;
+      const entry = { t0: now(), tResp: NaN, id: null as string | null };
+      sent.push(entry);
+      pending.push(
+        gql(
+          servers[i % 2].url,
+          SUBMIT_ESTIMATE,
+          {
+            input: {
+              requestId,
+              price: { amount, currencyCode: 'USD' },
+              lineItems: [{ label: 'Casting and setting', amount: { amount, currencyCode: 'USD' } }],
+              leadTimeDays: 30,
+              validUntil: inDays(10),
+            },
+          },
+          maker,
+        ).then(
+          (res) => {
+            entry.tResp = now();
+            entry.id = res.data?.submitEstimate?.estimate?.id ?? null;
+          },
+          () => {
+            entry.tResp = now();
+          },
+        ),
+      );
+    }
+    const sendSeconds = (now() - start) / 1000;
+    await Promise.all(pending);
+    const deadline = now() + 10_000;
+    while (now() < deadline && sent.some((s) => s.id && !received.has(s.id))) await sleep(20);
+    const serverCpuMs = servers.reduce((sum, s, i) => sum + procCpuMs(s.pid) - cpuBefore[i], 0);
+    const catalogEstimates = await Promise.all(estimateLoad.map((l) => l.stop()));
+    const loopEstimates = await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
+    const ok = sent.filter((s) => s.id);
+    const delivered = ok.filter((s) => received.has(s.id!));
+    const fromSubmit = stats(delivered.map((s) => received.get(s.id!)! - s.t0));
+    const fromResponse = stats(delivered.map((s) => received.get(s.id!)! - s.tResp));
+    const mutation = stats(ok.map((s) => s.tResp - s.t0));
+    const estimates = {
+      submitted: total,
+      accepted: ok.length,
+      delivered: delivered.length,
+      achievedRatePerSec: round(total / sendSeconds, 1),
+      submitToConsumerMs: { p50: round(fromSubmit.p50), p99: round(fromSubmit.p99), max: round(fromSubmit.max) },
+      responseToConsumerMs: { p50: round(fromResponse.p50), p99: round(fromResponse.p99), max: round(fromResponse.max) },
+      submitMutationMs: { p50: round(mutation.p50), p99: round(mutation.p99) },
+      /** Both server processes' CPU over the phase (submits, their delivery, and the small catalog load) per submit. */
+      serverCpuMsPerSubmit: round(serverCpuMs / total, 1),
+      catalogDuring: catalogEstimates.map((c) => ({ p50: round(c.p50), p99: round(c.p99), max: round(c.max), n: c.n })),
+      eventLoop: loopOf(loopEstimates),
+    };
+    log(`fan-out ${n}: estimates at ${options.rate}/s (achieved ${estimates.achievedRatePerSec}/s): submit-to-consumer p50 ${estimates.submitToConsumerMs.p50} ms, p99 ${estimates.submitToConsumerMs.p99} ms, ${delivered.length}/${total} delivered, event loop max ${estimates.eventLoop.max} ms`);
+    await sleep(1000);
+
+    // Broadcasts: one request at a time, each to all N; the first that does not reach everyone within
+    // the time limit ends the phase (the servers are then still working through it).
+    await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
+    const broadcastLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.loadConcurrency));
+    const broadcasts: Array<{ firstMs: number; lastMs: number; received: number; errors: number; mutationMs: number }> = [];
+    for (let i = 0; i < options.requests; i++) {
+      const t0 = now();
+      const id = await requestQuotes(servers[i % 2].url, `fan-out ${i + 1}`);
+      const tResp = now();
+      const complete = await waitAllDone(generators, id, options.requestTimeoutMs);
+      const r = await collect(generators, id, tResp);
+      broadcasts.push({ ...r, mutationMs: round(tResp - t0) });
+      log(`fan-out ${n}: request ${i + 1}: mutation ${round(tResp - t0)} ms, first ${round(r.firstMs)} ms, last ${round(r.lastMs)} ms, ${r.received}/${subscribed} received${r.errors ? `, ${r.errors} subscription errors so far` : ''}`);
+      if (!complete) {
+        log(`fan-out ${n}: request ${i + 1} did not reach every subscriber in ${options.requestTimeoutMs} ms; stopping the broadcasts here`);
+        break;
+      }
+      await sleep(200);
+    }
+    const catalogBroadcast = await Promise.all(broadcastLoad.map((l) => l.stop()));
+    const loopBroadcast = await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
+
+    return {
+      subscribers: subscribed,
+      broadcasts: {
+        count: broadcasts.length,
+        completed: broadcasts.filter((b) => b.received === subscribed).length,
+        ...summarize(broadcasts),
+        received: broadcasts.map((b) => b.received),
+        subscriptionErrors: broadcasts.at(-1)?.errors ?? 0,
+        mutationMs: stats(broadcasts.map((b) => b.mutationMs)),
+      },
+      catalogIdle: catalogIdle.map((c) => ({ p50: round(c.p50), p99: round(c.p99), max: round(c.max), n: c.n })),
+      eventLoopIdle: loopOf(loopIdle),
+      catalogDuringBroadcasts: catalogBroadcast.map((c) => ({ p50: round(c.p50), p99: round(c.p99), max: round(c.max), n: c.n })),
+      eventLoopDuringBroadcasts: loopOf(loopBroadcast),
+      estimates,
+      load: load(),
+    };
+  } finally {
+    await Promise.allSettled(consumerClients.map((c) => c.dispose()));
+    await Promise.allSettled(generators.map((g) => g.close()));
+    await Promise.allSettled(servers.map((s) => s.stop()));
+  }
+}
+
+// ---------------------------------------------------------------- the floor
+
+async function floorRun(n: number, options: FanoutOptions) {
+  const seed = { manufacturers: Array.from({ length: n }, (_, i) => `maker-${i}`) };
+  const channel = `bench-fanout-floor:${process.pid}`;
+  const probeFiles = [0, 1].map((i) => path.join(ROOT, 'bench', 'results', `.probe-floor-${process.pid}-${i}.json`));
+  const servers: Array<Proc & { url: string }> = [];
+  for (const file of probeFiles) {
+    const port = await freePort();
+    const proc = spawnNode(['--import', PROBE, 'dist/bench/fanout-floor.js'], { REDIS_URL, CHANNEL: channel, PORT: String(port), BENCH_PROBE_FILE: file });
+    await waitReady(`http://127.0.0.1:${port}/readyz`, proc);
+    servers.push({ ...proc, url: `ws://127.0.0.1:${port}/` });
+  }
+  const generators = [new Generator(), new Generator()];
+  const publisher = createRedisClient({ url: REDIS_URL });
+  await publisher.connect();
+  let consumer: WebSocket | null = null;
+  try {
+    const half = Math.ceil(n / 2);
+    const connected = await Promise.all(
+      generators.map((g, i) => g.ask({ type: 'connect', mode: 'ws', url: servers[i].url, credentials: seed.manufacturers.slice(i * half, (i + 1) * half) }, 'connected')),
+    );
+    const subscribed = connected.reduce((s, c) => s + c.ok, 0);
+    await sleep(1000);
+    await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
+    const broadcasts: Array<{ firstMs: number; lastMs: number; received: number }> = [];
+    for (let i = 0; i < options.requests; i++) {
+      const id = `floor-request-${i + 1}`;
+      const payload = JSON.stringify({
+        id: '1',
+        type: 'next',
+        payload: {
+          data: {
+            quoteRequestFeed: {
+              type: 'REQUESTED',
+              cursor: String(i + 1),
+              occurredAt: new Date().toISOString(),
+              quoteRequest: { id, status: 'OPEN', createdAt: new Date().toISOString(), items: [{ quantity: 1, design: { title: 'Fan-out Solitaire Ring' } }] },
+            },
+          },
+        },
+      });
+      const t0 = now();
+      await publisher.publish(channel, JSON.stringify({ audience: seed.manufacturers, payload }));
+      await waitAllDone(generators, id, options.requestTimeoutMs);
+      broadcasts.push(await collect(generators, id, t0));
+      await sleep(200);
+    }
+    const loopBroadcast = await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
+
+    // One consumer socket; estimate events published at the same rate, addressed to it.
+    const received = new Map<string, number>();
+    consumer = new WebSocket(`${servers[0].url}?user=consumer`);
+    await new Promise((resolve, reject) => consumer!.once('open', resolve).once('error', reject));
+    consumer.on('message', (data) => {
+      const m = JSON.parse(data.toString()) as { payload: { data: { estimateFeed: { estimate: { id: string } } } } };
+      received.set(m.payload.data.estimateFeed.estimate.id, now());
+    });
+    const total = options.rate * options.seconds;
+    const sent = new Map<string, number>();
+    const start = now();
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / options.rate;
+      const wait = due - now();
+      if (wait > 1) await sleep(wait);
+      const id = `floor-estimate-${i}`;
+      const payload = JSON.stringify({
+        id: '1',
+        type: 'next',
+        payload: { data: { estimateFeed: { type: 'SUBMITTED', cursor: String(i), estimate: { id, status: 'ACTIVE', price: { amount: '1000.00', currencyCode: 'USD' }, manufacturer: { displayName: 'Maker' } } } } },
+      });
+      sent.set(id, now());
+      void publisher.publish(channel, JSON.stringify({ audience: ['consumer'], payload }));
+    }
+    const deadline = now() + 5000;
+    while (now() < deadline && received.size < total) await sleep(20);
+    const latency = stats([...sent].filter(([id]) => received.has(id)).map(([id, t]) => received.get(id)! - t));
+    return {
+      subscribers: subscribed,
+      broadcasts: { count: broadcasts.length, ...summarize(broadcasts), received: broadcasts.map((b) => b.received) },
+      eventLoopDuringBroadcasts: loopOf(loopBroadcast),
+      estimates: { submitted: total, delivered: received.size, publishToConsumerMs: { p50: round(latency.p50), p99: round(latency.p99), max: round(latency.max) } },
+      load: load(),
+    };
+  } finally {
+    consumer?.terminate();
+    await publisher.close().catch(() => {});
+    await Promise.allSettled(generators.map((g) => g.close()));
+    await Promise.allSettled(servers.map((s) => s.stop()));
+  }
+}
+
+export async function runFanout(options: FanoutOptions) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const sizes: Record<string, unknown> = {};
+  for (const n of options.sizes) {
+    const entry: Record<string, unknown> = {};
+    if (options.floor) {
+      log(`fan-out floor ${n}`);
+      entry.floor = await floorRun(n, options);
+      log(`fan-out floor ${n}: ${JSON.stringify((entry.floor as any).broadcasts)}`);
+    }
+    if (options.product) {
+      log(`fan-out product ${n}`);
+      entry.product = await productRun(n, options);
+    }
+    sizes[n] = entry;
+  }
+  const p1000 = (sizes['1000'] as any)?.product;
+  const targetsMet = p1000
+    ? {
+        broadcast1000LastP99Within250ms: p1000.broadcasts.completed === options.requests && p1000.broadcasts.last.p99 <= 250,
+        estimateP99Within50msAt200PerSec: (p1000.estimates?.submitToConsumerMs?.p99 ?? Infinity) <= 50,
+        noEventLoopStallOver100ms: Object.values(sizes).every((e: any) => !e.product || Math.max(e.product.eventLoopDuringBroadcasts.max, e.product.estimates?.eventLoop?.max ?? 0) <= 100),
+      }
+    : null;
+  const result = { machine: machine(), settings: options, sizes, targetsMet };
+  writeResult('fanout', result);
+  return result;
+}
+
+export function printFanout(result: Awaited<ReturnType<typeof runFanout>>): string {
+  const lines = [`Live fan-out (two server processes on one Redis; ${result.settings.requests} requests per size; estimates at ${result.settings.rate}/s for ${result.settings.seconds} s)`];
+  lines.push('| subscribers | server | first p50 / p99 / max ms | last p50 / p99 / max ms | event-loop delay max ms (estimates / broadcasts) | catalog p99 ms per process: idle -> estimates -> broadcasts | estimate submit-to-consumer p50 / p99 ms |');
+  lines.push('| ---: | --- | --- | --- | ---: | --- | --- |');
+  for (const [n, entry] of Object.entries(result.sizes) as Array<[string, any]>) {
+    for (const server of ['product', 'floor'] as const) {
+      const e = entry[server];
+      if (!e) continue;
+      const b = e.broadcasts;
+      const est = server === 'product' ? e.estimates?.submitToConsumerMs : e.estimates?.publishToConsumerMs;
+      const catalog =
+        server === 'product'
+          ? `${e.catalogIdle.map((c: any) => c.p99).join('/')} -> ${e.estimates.catalogDuring.map((c: any) => c.p99).join('/')} -> ${e.catalogDuringBroadcasts.map((c: any) => c.p99).join('/')}`
+          : 'n/a';
+      lines.push(
+        `| ${n} | ${server} | ${b.first.p50} / ${b.first.p99} / ${b.first.max} | ${b.last.p50} / ${b.last.p99} / ${b.last.max}${(b.completed ?? b.count) < result.settings.requests ? ` (${b.completed ?? b.count} of ${result.settings.requests} reached everyone; stopped after ${b.count}, ${b.received.join('/')} received)` : ''} | ${server === 'product' ? `${e.estimates.eventLoop.max} / ` : ''}${e.eventLoopDuringBroadcasts.max} | ${catalog} | ${est ? `${est.p50} / ${est.p99}` : 'skipped'} |`,
+      );
+    }
+  }
+  if (result.targetsMet) {
+    lines.push(
+      `targets: 1,000 subscribers last p99 <= 250 ms: ${result.targetsMet.broadcast1000LastP99Within250ms ? 'met' : 'MISSED'}; estimate p99 <= 50 ms at 200/s: ${result.targetsMet.estimateP99Within50msAt200PerSec ? 'met' : 'MISSED'}; no event-loop stall > 100 ms: ${result.targetsMet.noEventLoopStallOver100ms ? 'met' : 'MISSED'}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+if (isMain(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: '1000,5000' },
+      requests: { type: 'string', default: '20' },
+      rate: { type: 'string', default: '200' },
+      seconds: { type: 'string', default: '10' },
+      'request-timeout': { type: 'string', default: '60000' },
+      'load-concurrency': { type: 'string', default: '2' },
+      'no-floor': { type: 'boolean', default: false },
+      'no-product': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'log-statements': { type: 'boolean', default: false },
+    },
+  });
+  const result = await runFanout({
+    sizes: values.sizes.split(',').map(Number),
+    requests: Number(values.requests),
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
+    requestTimeoutMs: Number(values['request-timeout']),
+    loadConcurrency: Number(values['load-concurrency']),
+    floor: !values['no-floor'],
+    product: !values['no-product'],
+    logStatements: values['log-statements'],
+    productNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
+  });
+  process.stdout.write(`${printFanout(result)}\n`);
+  process.exit(0);
+}

@@ -1,0 +1,30 @@
+// In-process measurements without touching the product's code: preloaded into a server process with
+// `node --import ./dist/bench/probe.js dist/main.js` (add --expose-gc for heap readings after a full GC).
+// On SIGUSR2 it writes one JSON line to $BENCH_PROBE_FILE: event-loop delay since the previous reading
+// (perf_hooks.monitorEventLoopDelay, 10 ms resolution), memory, then resets the histogram.
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+const file = process.env.BENCH_PROBE_FILE;
+if (file) {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  process.on('SIGUSR2', () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const before = process.memoryUsage();
+    if (gc && process.env.BENCH_PROBE_GC === '1') {
+      gc();
+      gc();
+    }
+    const after = process.memoryUsage();
+    const reading = {
+      at: Date.now(),
+      eventLoopDelayMs: { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), mean: ms(histogram.mean), count: histogram.count },
+      memory: { rss: after.rss, heapUsed: after.heapUsed, heapTotal: after.heapTotal, external: after.external, arrayBuffers: after.arrayBuffers, heapUsedBeforeGc: before.heapUsed },
+      gc: Boolean(gc && process.env.BENCH_PROBE_GC === '1'),
+    };
+    histogram.reset();
+    writeFileSync(file, `${JSON.stringify(reading)}\n`);
+  });
+}
