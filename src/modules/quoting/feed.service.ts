@@ -5,7 +5,7 @@ import type { FeedHub, FeedSubscription } from '../../events/feed-hub.js';
 import type { FeedMessage } from '../../events/outbox.js';
 import type { OutboxStore, ReplayFilter } from '../../events/outbox-store.js';
 import { forbidden, unauthenticated } from '../../graphql/errors.js';
-import { createLoaders } from '../../graphql/loaders.js';
+import { createLoaders, type Loaders } from '../../graphql/loaders.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
 import type { Estimate } from './estimate.entity.js';
@@ -27,10 +27,26 @@ export interface EstimateFeedItem {
   cursor: string;
 }
 
-/** Each event runs on its own EntityManager and loaders: nothing cached from an earlier event is shown. */
-function freshState(ctx: Context): void {
-  ctx.em = ctx.em.fork();
-  ctx.loaders = createLoaders(ctx.em);
+/**
+ * Each event is read on its own EntityManager and loaders, so nothing cached from an earlier event is shown.
+ * Every subscriber in this process that receives the same event shares them: a request sent to a thousand
+ * manufacturers is loaded once (one batch per relation), not once per subscriber.
+ */
+const EVENT_STATE_TTL_MS = 5000;
+
+type EventState = { em: Context['em']; loaders: Loaders };
+
+/** Per app (each has its own database and seq numbering): seq -> the state every subscriber shares. */
+function freshState(states: Map<string, EventState>, ctx: Context, seq: string): void {
+  let state = states.get(seq);
+  if (!state) {
+    const em = ctx.em.fork();
+    state = { em, loaders: createLoaders(em) };
+    states.set(seq, state);
+    setTimeout(() => states.delete(seq), EVENT_STATE_TTL_MS).unref();
+  }
+  ctx.em = state.em;
+  ctx.loaders = state.loaders;
 }
 
 /** Maps hub messages to feed items, skipping those that load as not visible; return() ends at once. */
@@ -68,6 +84,8 @@ function requireRole(ctx: Context, role: Role): string {
 export const MAX_REPLAY = 5000;
 
 export class FeedService {
+  private readonly eventStates = new Map<string, EventState>();
+
   constructor(
     private readonly hub: FeedHub,
     private readonly quoting: QuotingService,
@@ -79,7 +97,7 @@ export class FeedService {
     const sub = this.hub.open(userId, (m) => m.feed === 'QUOTE_REQUEST');
     await this.resume(sub, after, { userId, feed: 'QUOTE_REQUEST' });
     return mapFeed(sub, async (message) => {
-      freshState(ctx);
+      freshState(this.eventStates, ctx, message.seq);
       const quoteRequest = await this.quoting.findVisibleRequest(ctx, message.requestId);
       if (!quoteRequest) return null;
       const estimate = message.estimateId ? await this.quoting.findVisibleEstimate(ctx, message.estimateId) : null;
@@ -102,7 +120,7 @@ export class FeedService {
     const sub = this.hub.open(userId, (m) => m.feed === 'ESTIMATE' && m.requestId === request.id);
     await this.resume(sub, after, { userId, feed: 'ESTIMATE', requestId: request.id });
     return mapFeed(sub, async (message) => {
-      freshState(ctx);
+      freshState(this.eventStates, ctx, message.seq);
       const estimate = message.estimateId ? await this.quoting.findVisibleEstimate(ctx, message.estimateId) : null;
       if (!estimate || estimate.request.id !== request.id) return null;
       return { type: message.type as EstimateFeedType, estimate, occurredAt: new Date(message.occurredAt), cursor: message.seq };

@@ -115,6 +115,14 @@ function checkedMoney(money: MoneyData, field: string[], problems: Problems, pos
   return value;
 }
 
+/** Recipient ids of a loaded recipient list, built once per list (a feed event checks it per subscriber). */
+const recipientSets = new WeakMap<QuoteRecipient[], Set<string>>();
+function recipientIds(recipients: QuoteRecipient[]): Set<string> {
+  let ids = recipientSets.get(recipients);
+  if (!ids) recipientSets.set(recipients, (ids = new Set(recipients.map((r) => r.manufacturer.id))));
+  return ids;
+}
+
 export class QuotingService {
   constructor(
     private readonly afterCommit: () => void,
@@ -403,7 +411,7 @@ export class QuotingService {
     if (!ctx.user) return false;
     if (request.consumer.id === ctx.user.id) return true;
     if (ctx.user.role !== Role.MANUFACTURER) return false;
-    return (await ctx.loaders.recipientsByRequest.load(request.id)).some((r) => r.manufacturer.id === ctx.user!.id);
+    return recipientIds(await ctx.loaders.recipientsByRequest.load(request.id)).has(ctx.user.id);
   }
 
   /** The estimate if the caller may see it: the request's consumer, or the manufacturer who made it. */
