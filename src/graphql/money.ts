@@ -10,10 +10,16 @@ export function isCurrencyCode(code: string): boolean {
   return /^[A-Z]{3}$/.test(code) && KNOWN_CURRENCIES.has(code);
 }
 
-/** Number of minor-unit digits of a currency (USD 2, JPY 0, BHD 3). */
+const DIGITS = new Map<string, number>();
+
+/** Number of minor-unit digits of a currency (USD 2, JPY 0, BHD 3); cached, every Money on the wire asks. */
 export function currencyDigits(code: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions()
-    .maximumFractionDigits ?? 2;
+  let digits = DIGITS.get(code);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+    DIGITS.set(code, digits);
+  }
+  return digits;
 }
 
 export type AmountCheck = { ok: true; amount: string } | { ok: false; message: string };
