@@ -73,7 +73,8 @@ export async function openDatabase(
   };
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback port (the embedded database and the tests use it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
