@@ -1,9 +1,10 @@
 // The two wire protocols as their specifications and clients expect them: GraphQL over HTTP (the
 // graphql-http audit suite) and graphql-transport-ws (close codes for every misbehaving client).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenService } from '../src/modules/accounts/tokens.js';
+import type { Role } from '../src/modules/accounts/role.js';
 import { print } from 'graphql';
 import { serverAudits, type AuditFail, type AuditResult } from 'graphql-http';
-import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { QuoteRequestFeedDocument } from './generated/graphql.js';
 import { TEST_JWT_SECRET, startTestApp, type TestApp } from './support/app.js';
@@ -113,16 +114,9 @@ async function acknowledged(url: string, payload: Record<string, unknown> = {}):
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** A token signed like the server's own, with the lifetime the test chooses. */
+/** A token issued by the server's own TokenService, with the lifetime the test chooses. */
 async function tokenFor(user: TestUser, expiresInSeconds: number): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ role: user.role })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(user.id)
-    .setIssuer('jewelry-marketplace')
-    .setIssuedAt(now)
-    .setExpirationTime(now + expiresInSeconds)
-    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+  return (await new TokenService(TEST_JWT_SECRET, expiresInSeconds).issue({ id: user.id, role: user.role as Role })).token;
 }
 
 const feed = print(QuoteRequestFeedDocument);
