@@ -422,3 +422,74 @@ describe('designs: search, filters and pagination', () => {
     expect(res.data!.designs).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
   });
 });
+
+describe('designs: a page reads only the columns asked for', () => {
+  const FIELDS = [
+    'id',
+    'title',
+    'description',
+    'category',
+    'materials',
+    'gemstones',
+    'tags',
+    'status',
+    'sourceHandle',
+    'options { name values }',
+    'images { url altText position }',
+    'referencePrice { amount currencyCode }',
+    'priceRange { min { amount currencyCode } max { amount currencyCode } }',
+    'designer { id displayName email role createdAt }',
+    'createdAt',
+    'updatedAt',
+  ];
+  const FULL: CreateDesignInput = {
+    title: 'Twisted Halo Ring',
+    description: 'A halo of pavé diamonds around an oval centre stone.',
+    category: 'RING',
+    materials: ['18k Gold', 'Platinum'],
+    gemstones: ['Diamond'],
+    tags: ['halo', 'engagement'],
+    options: [{ name: 'Ring size', values: ['5', '6', '7'] }],
+    images: [{ url: 'https://example.com/halo-1.jpg', altText: 'Front' }, { url: 'https://example.com/halo-2.jpg' }],
+    referencePrice: { amount: '1249.50', currencyCode: 'USD' },
+  };
+
+  async function page(selection: string, designerId: string, token?: string) {
+    const res = await t.gql<{ designs: { edges: Array<{ node: Record<string, unknown> }> } }>(
+      `query ($filter: DesignFilter) { designs(filter: $filter) { edges { node { ${selection} } } } }`,
+      { filter: { designerId } },
+      token,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.designs.edges).toHaveLength(1);
+    return res.data!.designs.edges[0].node;
+  }
+
+  it('answers every field, alone or all together, exactly as design(id) does', async () => {
+    // given: a design with every field filled in, read through design(id) (which reads every column)
+    const designer = await signUp(t.gql, 'DESIGNER', 'Mara Field');
+    const created = await createDesign(designer, FULL);
+    for (const token of [designer.token, undefined]) {
+      const res = await t.gql<{ design: Record<string, unknown> }>(`query ($id: ID!) { design(id: $id) { ${FIELDS.join(' ')} } }`, { id: created.id }, token);
+      expect(res.errors).toBeUndefined();
+      const expected = res.data!.design;
+      expect(expected.priceRange).toEqual({ min: { amount: '1249.50', currencyCode: 'USD' }, max: { amount: '1249.50', currencyCode: 'USD' } });
+      expect((expected.designer as { email: string | null }).email).toBe(token ? designer.email : null);
+
+      // then: each field asked alone on a catalog page has the same value
+      for (const field of FIELDS) {
+        const name = field.split(' ')[0];
+        expect(await page(field, designer.id, token), name).toEqual({ [name]: expected[name] });
+      }
+      // and: all of them through a fragment, an inline fragment and an alias
+      const res2 = await t.gql<{ designs: { edges: Array<{ node: Record<string, unknown> }> } }>(
+        `query ($filter: DesignFilter) { designs(filter: $filter) { edges { node { ...F ... on Design { again: title } } } } }
+         fragment F on Design { ${FIELDS.join(' ')} }`,
+        { filter: { designerId: designer.id } },
+        token,
+      );
+      expect(res2.errors).toBeUndefined();
+      expect(res2.data!.designs.edges[0].node).toEqual({ ...expected, again: 'Twisted Halo Ring' });
+    }
+  });
+});

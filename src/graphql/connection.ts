@@ -84,10 +84,16 @@ export interface ConnectionShape<T> {
 /** Builds a connection from `limit + 1` rows fetched in keyset order; the count runs only if asked for. */
 export function toConnection<T extends Keyset & object>(rows: T[], window: PageWindow, count: () => Promise<number>) {
   const page = rows.slice(0, window.limit);
-  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  // Cursors are encoded only when asked for (most pages read `pageInfo.endCursor` alone).
+  const edges = page.map((node) => ({
+    node,
+    get cursor() {
+      return encodeCursor(node);
+    },
+  }));
   const pageInfo = new PageInfo();
   pageInfo.hasNextPage = rows.length > window.limit;
-  pageInfo.endCursor = edges.length > 0 ? edges[edges.length - 1].cursor : null;
+  pageInfo.endCursor = page.length > 0 ? encodeCursor(page[page.length - 1]) : null;
   let counted: Promise<number> | undefined;
   return {
     edges,

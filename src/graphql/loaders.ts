@@ -1,8 +1,9 @@
 // Owns per-operation batching: each list resolves its relations with one query per relation, not per row.
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { User } from '../modules/accounts/user.entity.js';
-import { Design } from '../modules/designs/design.entity.js';
+import { rows } from '../db/views.js';
+import { USER_COLUMNS, userView } from '../modules/accounts/user.rows.js';
+import { DESIGN_COLUMNS, designView } from '../modules/designs/design.rows.js';
 import { QuoteRecipient, QuoteRequest, QuoteRequestItem } from '../modules/quoting/quote-request.entity.js';
 import { Estimate, Match } from '../modules/quoting/estimate.entity.js';
 
@@ -13,6 +14,15 @@ export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: 
   return new DataLoader<string, T | null>(async (ids) => {
     const rows = (await em.find(entity as never, { id: { $in: [...ids] } } as never)) as T[];
     const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** Loads rows by id in one `select … where id in (…)`, as read-only views. */
+export function viewLoader<R extends { id: string }, T>(em: EntityManager, select: string, toView: (row: R) => T) {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const found = await rows<R>(em, `${select} in (?)`, [[...ids]]);
+    const byId = new Map(found.map((row) => [row.id, toView(row)]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 }
@@ -29,8 +39,8 @@ export function childrenLoader<T extends object>(em: EntityManager, entity: Enti
 
 export function createLoaders(em: EntityManager) {
   return {
-    users: byIdLoader(em, User),
-    designs: byIdLoader(em, Design),
+    users: viewLoader(em, `select ${USER_COLUMNS} from users u where u.id`, userView),
+    designs: viewLoader(em, `select ${DESIGN_COLUMNS} from designs d where d.id`, designView),
     quoteRequests: byIdLoader(em, QuoteRequest),
     estimates: byIdLoader(em, Estimate),
     itemsByRequest: childrenLoader(em, QuoteRequestItem, 'request', { position: 'asc' }),

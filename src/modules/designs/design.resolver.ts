@@ -1,5 +1,7 @@
 // GraphQL surface of designs: public browsing, designer-only edits and imports. Rules live in the services.
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import { selectedFields } from '../../graphql/selection.js';
 import type { Context } from '../../server/context.js';
 import { ConnectionType, PageArgs, pageWindow } from '../../graphql/connection.js';
 import { UserError, asPayload } from '../../graphql/errors.js';
@@ -174,8 +176,9 @@ export class DesignResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => DesignFilter, { nullable: true }) filter: DesignFilter | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return this.service.list(ctx, filter ?? {}, pageWindow(page));
+    return this.service.list(ctx, filter ?? {}, pageWindow(page), selectedFields(info, ['edges', 'node']));
   }
 
   @Authorized(Role.DESIGNER)
@@ -211,8 +214,10 @@ export class DesignResolver {
   }
 
   @FieldResolver(() => User)
-  async designer(@Root() design: Design, @Ctx() ctx: Context): Promise<User> {
-    return (await ctx.loaders.users.load(design.designer.id))!;
+  designer(@Root() design: Design, @Ctx() ctx: Context): User | Promise<User> {
+    // A catalog page reads its designers in the same statement (a loaded User view); otherwise batch by id.
+    if (design.designer instanceof User && design.designer.displayName !== undefined) return design.designer;
+    return ctx.loaders.users.load(design.designer.id).then((user) => user!);
   }
 
   @FieldResolver(() => Money, { nullable: true, description: 'The lowest reference price ("from").' })

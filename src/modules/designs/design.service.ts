@@ -4,7 +4,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Problems, notFound } from '../../graphql/errors.js';
 import { cleanList, cleanText } from '../../graphql/input.js';
 import { isCurrencyCode, normalizeAmount } from '../../graphql/money.js';
-import { KEYSET_ORDER, afterKeyset, isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
+import { isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
+import { rows } from '../../db/views.js';
+import { DESIGN_COLUMNS, designColumnsFor, designView, type DesignRow } from './design.rows.js';
+import { USER_COLUMNS, userView, type UserRow } from '../accounts/user.rows.js';
 import type { Context } from '../../server/context.js';
 import { User } from '../accounts/user.entity.js';
 import { DesignCategory } from './category.js';
@@ -196,22 +199,69 @@ export class DesignService {
     return design;
   }
 
-  async list(ctx: Context, filter: DesignFilterData, window: PageWindow) {
-    const qb = ctx.em.createQueryBuilder(Design, 'd');
-    qb.where(ctx.user ? { $or: [{ status: DesignStatus.ACTIVE }, { designer: ctx.user.id }] } : { status: DesignStatus.ACTIVE });
-    if (filter.category) qb.andWhere({ category: filter.category });
+  /**
+   * A page of the catalog. `fields` are the `Design` fields the caller selected: only their columns are read,
+   * and the designers come in the same statement when `designer` is among them (the users loader is primed).
+   */
+  async list(ctx: Context, filter: DesignFilterData, window: PageWindow, fields?: Set<string>) {
+    // Plain SQL and read-only views: this is the hottest read of the product (the catalog page).
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (ctx.user) {
+      where.push(`(d.status = 'ACTIVE' or d.designer_id = ?)`);
+      params.push(ctx.user.id);
+    } else where.push(`d.status = 'ACTIVE'`);
+    if (filter.category) {
+      where.push('d.category = ?');
+      params.push(filter.category);
+    }
     if (filter.designerId) {
-      if (!isUuid(filter.designerId)) qb.andWhere('false');
-      else qb.andWhere({ designer: filter.designerId });
+      if (!isUuid(filter.designerId)) where.push('false');
+      else {
+        where.push('d.designer_id = ?');
+        params.push(filter.designerId);
+      }
     }
     if (filter.material?.trim()) {
-      qb.andWhere('exists (select 1 from unnest(d.materials) m where lower(m) = lower(?))', [cleanText(filter.material)]);
+      where.push('exists (select 1 from unnest(d.materials) m where lower(m) = lower(?))');
+      params.push(cleanText(filter.material));
     }
     const tsQuery = filter.search ? toTsQuery(filter.search) : null;
-    if (tsQuery) qb.andWhere(`d.search_vector @@ to_tsquery('english', ?)`, [tsQuery]);
-    const counter = qb.clone();
-    const rows = await qb.andWhere(afterKeyset(window.after)).orderBy(KEYSET_ORDER).limit(window.limit + 1).getResultList();
-    return toConnection(rows, window, () => counter.getCount());
+    if (tsQuery) {
+      where.push(`d.search_vector @@ to_tsquery('english', ?)`);
+      params.push(tsQuery);
+    }
+    const page = [...where];
+    const pageParams = [...params];
+    if (window.after) {
+      page.push('(d.created_at, d.id) < (?::timestamptz, ?::uuid)');
+      pageParams.push(window.after.createdAt.toISOString(), window.after.id);
+    }
+    const withDesigner = !fields || fields.has('designer');
+    const found = await rows<DesignRow & { designer: UserRow | null }>(
+      ctx.em,
+      `select ${fields ? designColumnsFor(fields) : DESIGN_COLUMNS}${withDesigner ? ', (select to_json(u) from (select ' + USER_COLUMNS + ' from users u where u.id = d.designer_id) u) as designer' : ''}
+       from designs d where ${page.join(' and ')} order by d.created_at desc, d.id desc limit ?`,
+      [...pageParams, window.limit + 1],
+    );
+    const designers = new Map<string, User>();
+    const designs = found.map((row) => {
+      const design = designView(row);
+      if (row.designer) {
+        let designer = designers.get(row.designer.id);
+        if (!designer) {
+          designer = userView(row.designer);
+          designers.set(designer.id, designer);
+          ctx.loaders.users.prime(designer.id, designer);
+        }
+        design.designer = designer;
+      }
+      return design;
+    });
+    return toConnection(designs, window, async () => {
+      const [{ count }] = await rows<{ count: string }>(ctx.em, `select count(*) from designs d where ${where.join(' and ')}`, params);
+      return Number(count);
+    });
   }
 
   /**
