@@ -65,16 +65,6 @@ export function pageWindow(args: PageArgs): PageWindow {
   return { limit: first, after: args.after ? decodeCursor(args.after) : null };
 }
 
-/** MikroORM filter for rows strictly after the cursor in (createdAt desc, id desc) order. */
-export function afterKeyset(after: Keyset | null): object {
-  if (!after) return {};
-  return {
-    $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, id: { $lt: after.id } }],
-  };
-}
-
-export const KEYSET_ORDER = { createdAt: 'desc', id: 'desc' } as const;
-
 export interface ConnectionShape<T> {
   edges: Array<{ cursor: string; node: T }>;
   pageInfo: PageInfo;

@@ -7,7 +7,9 @@ import { Decimal } from 'decimal.js';
 import { Problems, UserErrorCode, UserErrors, notFound, userError } from '../../graphql/errors.js';
 import { cleanText } from '../../graphql/input.js';
 import { formatAmount, normalizeAmount } from '../../graphql/money.js';
-import { KEYSET_ORDER, afterKeyset, isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
+import { isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
+import { rows } from '../../db/views.js';
+import { MATCH_COLUMNS, REQUEST_COLUMNS, matchView, requestView } from './quoting.rows.js';
 import { recordEvents, type NewEvent } from '../../events/outbox.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
@@ -443,27 +445,43 @@ export class QuotingService {
   }
 
   async myQuoteRequests(ctx: Context, status: QuoteRequestStatus | null | undefined, window: PageWindow) {
-    const where = { consumer: ctx.user!.id, ...(status ? { status } : {}) };
-    const rows = await ctx.em.find(QuoteRequest, { ...where, ...afterKeyset(window.after) }, { orderBy: KEYSET_ORDER, limit: window.limit + 1 });
-    return toConnection(rows, window, () => ctx.em.count(QuoteRequest, where));
+    const where = ['q.consumer_id = ?', ...(status ? ['q.status = ?'] : [])];
+    const params: unknown[] = [ctx.user!.id, ...(status ? [status] : [])];
+    return this.page(ctx, `select ${REQUEST_COLUMNS} from quote_requests q`, 'q', where, params, window, requestView);
   }
 
   async incomingQuoteRequests(ctx: Context, status: QuoteRequestStatus | null | undefined, window: PageWindow) {
-    const base = () => {
-      const qb = ctx.em
-        .createQueryBuilder(QuoteRequest, 'q')
-        .where('exists (select 1 from quote_recipients r where r.request_id = q.id and r.manufacturer_id = ?)', [ctx.user!.id]);
-      if (status) qb.andWhere({ status });
-      return qb;
-    };
-    const rows = await base().andWhere(afterKeyset(window.after)).orderBy(KEYSET_ORDER).limit(window.limit + 1).getResultList();
-    return toConnection(rows, window, () => base().getCount());
+    const where = ['exists (select 1 from quote_recipients r where r.request_id = q.id and r.manufacturer_id = ?)', ...(status ? ['q.status = ?'] : [])];
+    const params: unknown[] = [ctx.user!.id, ...(status ? [status] : [])];
+    return this.page(ctx, `select ${REQUEST_COLUMNS} from quote_requests q`, 'q', where, params, window, requestView);
   }
 
   async myMatches(ctx: Context, window: PageWindow) {
-    const where = { $or: [{ consumer: ctx.user!.id }, { manufacturer: ctx.user!.id }] };
-    const rows = await ctx.em.find(Match, { $and: [where, afterKeyset(window.after)] }, { orderBy: KEYSET_ORDER, limit: window.limit + 1 });
-    return toConnection(rows, window, () => ctx.em.count(Match, where));
+    return this.page(ctx, `select ${MATCH_COLUMNS} from matches m`, 'm', ['(m.consumer_id = ? or m.manufacturer_id = ?)'], [ctx.user!.id, ctx.user!.id], window, matchView);
+  }
+
+  /** One keyset page (newest first) of read-only views; the count runs only when asked for. */
+  private async page<R, T extends { createdAt: Date; id: string }>(
+    ctx: Context,
+    select: string,
+    alias: string,
+    where: string[],
+    params: unknown[],
+    window: PageWindow,
+    toView: (row: R) => T,
+  ) {
+    const pageWhere = window.after ? [...where, `(${alias}.created_at, ${alias}.id) < (?::timestamptz, ?::uuid)`] : where;
+    const pageParams = window.after ? [...params, window.after.createdAt.toISOString(), window.after.id] : params;
+    const found = await rows<R>(
+      ctx.em,
+      `${select} where ${pageWhere.join(' and ')} order by ${alias}.created_at desc, ${alias}.id desc limit ?`,
+      [...pageParams, window.limit + 1],
+    );
+    const from = select.slice(select.indexOf(' from ') + 1);
+    return toConnection(found.map(toView), window, async () => {
+      const [{ count }] = await rows<{ count: string }>(ctx.em, `select count(*) ${from} where ${where.join(' and ')}`, params);
+      return Number(count);
+    });
   }
 
   // ---------------------------------------------------------------- expiry
