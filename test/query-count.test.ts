@@ -107,19 +107,27 @@ describe('SQL statements per list query, independent of page size', () => {
     );
   });
 
-  it('myQuoteRequests { items { design } estimates { manufacturer } }: page, items, designs, estimates, manufacturers', async () => {
+  it('myQuoteRequests { items { design } estimates { manufacturer } }: page, items, estimates with their manufacturers', async () => {
     await expectConstant(
       `query ($first: Int) { myQuoteRequests(first: $first) { edges { node { items { design { title } } estimates { manufacturer { displayName } } } } } }`,
       consumer.token,
-      5,
+      3,
     );
   });
 
-  it('incomingQuoteRequests { items { design } consumer }: page, items, designs, consumers', async () => {
+  it('... and the live designs behind the snapshots (items { design { current } }) in one more', async () => {
+    await expectConstant(
+      `query ($first: Int) { myQuoteRequests(first: $first) { edges { node { items { design { title current { title } } } estimates { manufacturer { displayName } } } } } }`,
+      consumer.token,
+      4,
+    );
+  });
+
+  it('incomingQuoteRequests { items { design } consumer }: page, consumers, items', async () => {
     await expectConstant(
       `query ($first: Int) { incomingQuoteRequests(first: $first) { edges { node { items { design { title } } consumer { displayName } } } } }`,
       maker.token,
-      4,
+      3,
     );
   });
 });

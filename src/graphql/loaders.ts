@@ -1,9 +1,10 @@
 // Owns per-operation batching: each list resolves its relations with one query per relation, not per row.
 // Loaders read plain rows into read-only views (src/db/views.ts): they serve reads, never writes.
 import DataLoader from 'dataloader';
+import type { Estimate } from '../modules/quoting/estimate.entity.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { rows } from '../db/views.js';
-import { USER_COLUMNS, userView } from '../modules/accounts/user.rows.js';
+import { USER_COLUMNS, userView, type UserRow } from '../modules/accounts/user.rows.js';
 import { DESIGN_COLUMNS, designView } from '../modules/designs/design.rows.js';
 import {
   ESTIMATE_COLUMNS,
@@ -13,6 +14,7 @@ import {
   REQUEST_COLUMNS,
   estimateView,
   itemView,
+  type EstimateRow,
   matchView,
   recipientView,
   requestView,
@@ -40,8 +42,18 @@ export function childrenLoader<R, T>(em: EntityManager, select: string, orderBy:
 const byRequest = (row: { request_id: string }) => row.request_id;
 
 export function createLoaders(em: EntityManager) {
+  const users = viewLoader(em, `select ${USER_COLUMNS} from users u where u.id`, userView);
+  /** A row's `user` (read in the same statement) primes the users loader: no second statement for it. */
+  const withUser =
+    <R, T>(toView: (row: R) => T) =>
+    (row: R & { user: UserRow }): T => {
+      users.prime(row.user.id, userView(row.user));
+      return toView(row);
+    };
+  const userColumn = (idColumn: string) =>
+    `(select to_json(u) from (select ${USER_COLUMNS} from users u where u.id = ${idColumn}) u) as "user"`;
   return {
-    users: viewLoader(em, `select ${USER_COLUMNS} from users u where u.id`, userView),
+    users,
     designs: viewLoader(em, `select ${DESIGN_COLUMNS} from designs d where d.id`, designView),
     quoteRequests: viewLoader(em, `select ${REQUEST_COLUMNS} from quote_requests q where q.id`, requestView),
     estimates: viewLoader(em, `select ${ESTIMATE_COLUMNS} from estimates e where e.id`, estimateView),
@@ -53,11 +65,12 @@ export function createLoaders(em: EntityManager) {
       recipientView,
       byRequest,
     ),
+    // With each estimate's manufacturer: a request's estimates are shown with who made them.
     estimatesByRequest: childrenLoader(
       em,
-      `select ${ESTIMATE_COLUMNS} from estimates e where e.request_id`,
+      `select ${ESTIMATE_COLUMNS}, ${userColumn('e.manufacturer_id')} from estimates e where e.request_id`,
       'e.created_at, e.id',
-      estimateView,
+      withUser<EstimateRow, Estimate>(estimateView),
       byRequest,
     ),
     matchByRequest: new DataLoader<string, ReturnType<typeof matchView> | null>(async (requestIds) => {

@@ -120,8 +120,7 @@ export class QuoteRequestResolver {
 @Resolver(() => QuoteRequestItem)
 export class QuoteRequestItemResolver {
   @FieldResolver(() => DesignSnapshot)
-  async design(@Root() item: QuoteRequestItem, @Ctx() ctx: Context): Promise<DesignSnapshot> {
-    const current = await ctx.loaders.designs.load(item.design.id);
+  design(@Root() item: QuoteRequestItem, @Ctx() ctx: Context): DesignSnapshot {
     return {
       id: item.design.id,
       title: item.designTitle,
@@ -129,7 +128,12 @@ export class QuoteRequestItemResolver {
       materials: item.designMaterials,
       gemstones: item.designGemstones,
       imageUrl: item.designImageUrl,
-      current: current && (current.status === DesignStatus.ACTIVE || current.designer.id === ctx.user?.id) ? current : null,
+      // The live design is read only when `current` is asked for (the snapshot above needs no query).
+      get current() {
+        return ctx.loaders.designs
+          .load(item.design.id)
+          .then((current) => (current && (current.status === DesignStatus.ACTIVE || current.designer.id === ctx.user?.id) ? current : null));
+      },
     };
   }
 }

@@ -118,7 +118,7 @@ export class DesignSnapshot {
   imageUrl!: string | null;
 
   @Field(() => Design, { nullable: true })
-  current?: Design | null;
+  current?: Design | null | Promise<Design | null>;
 }
 
 @ArgsType()
