@@ -1,6 +1,7 @@
 // Owns the quote flow's rules: who gets a request, what an estimate must satisfy, how a match is made
 // exactly once, who may see what (sealed bids, ownership), and the events each change produces.
 // Every change and its events commit in one transaction; the relay publishes after commit.
+import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Decimal } from 'decimal.js';
@@ -9,8 +10,8 @@ import { cleanText } from '../../graphql/input.js';
 import { formatAmount, normalizeAmount } from '../../graphql/money.js';
 import { isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
 import { rows } from '../../db/views.js';
-import { MATCH_COLUMNS, REQUEST_COLUMNS, matchView, requestView } from './quoting.rows.js';
-import { recordEvents, type NewEvent } from '../../events/outbox.js';
+import { MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow, type RequestRow } from './quoting.rows.js';
+import { OUTBOX_INSERT, outboxValues, recordEvents, type NewEvent } from '../../events/outbox.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
 import { User } from '../accounts/user.entity.js';
@@ -169,23 +170,28 @@ export class QuotingService {
     problems.throwIfAny();
 
     const categories = [...new Set(items.map((i) => i!.design.category))];
-    let manufacturers: User[];
+    // Ids only: a request can go to thousands of manufacturers.
+    let manufacturers: string[];
     if (named.length > 0) {
-      const found = new Map(
-        (await ctx.em.find(User, { id: { $in: named.filter(isUuid) }, role: Role.MANUFACTURER })).map((u) => [u.id, u]),
+      const ids = named.filter(isUuid);
+      const found = new Set(
+        ids.length === 0
+          ? []
+          : (await rows<{ id: string }>(ctx.em, `select u.id from users u where u.id in (?) and u.role = 'MANUFACTURER'`, [ids])).map((u) => u.id),
       );
       (data.manufacturerIds ?? []).forEach((id, i) => {
         if (!found.has(id)) problems.add('Manufacturer not found.', ['input', 'manufacturerIds', String(i)], UserErrorCode.NOT_FOUND);
       });
       problems.throwIfAny();
-      manufacturers = [...found.values()];
+      manufacturers = [...found];
     } else {
-      manufacturers = await ctx.em
-        .createQueryBuilder(User, 'u')
-        .where({ role: Role.MANUFACTURER })
-        .andWhere('u.profile_categories @> ?::text[]', [`{${categories.join(',')}}`]) // enum values: no quoting needed
-        .orderBy({ createdAt: 'asc' })
-        .getResultList();
+      manufacturers = (
+        await rows<{ id: string }>(
+          ctx.em,
+          `select u.id from users u where u.role = 'MANUFACTURER' and u.profile_categories @> array[?]::text[] order by u.created_at, u.id`,
+          [categories],
+        )
+      ).map((u) => u.id);
       if (manufacturers.length === 0) {
         throw new UserErrors(
           userError(
@@ -222,10 +228,15 @@ export class QuotingService {
           designImageUrl: design.images[0]?.url ?? null,
         } as never);
       });
-      for (const manufacturer of manufacturers) tx.create(QuoteRecipient, { request, manufacturer } as never);
-      recordEvents(tx, [
-        { feed: 'QUOTE_REQUEST', type: QuoteRequestFeedType.REQUESTED, audience: manufacturers.map((m) => m.id), quoteRequestId: request.id },
-      ]);
+      recordEvents(tx, [{ feed: 'QUOTE_REQUEST', type: QuoteRequestFeedType.REQUESTED, audience: manufacturers, quoteRequestId: request.id }]);
+      await tx.flush();
+      // Every recipient in one statement (the unit of work would build and insert one entity each).
+      await rows(
+        tx,
+        `insert into quote_recipients (id, request_id, manufacturer_id, status, created_at)
+         select gen_random_uuid(), ?, m, 'PENDING', ?::timestamptz from unnest(array[?]::uuid[]) as m`,
+        [request.id, now.toISOString(), manufacturers],
+      );
       return request;
     });
     this.afterCommit();
@@ -345,42 +356,68 @@ export class QuotingService {
     const note = cleanNote(data.note, ['input', 'note'], problems);
     problems.throwIfAny();
 
-    let estimate!: Estimate;
-    await this.changeRequest(ctx, data.requestId, async (tx, request) => {
-      const recipient = await tx.findOne(QuoteRecipient, { request, manufacturer: ctx.user!.id });
-      if (!recipient) throw notFound('Quote request', ['input', 'requestId']);
-      if (recipient.status === RecipientStatus.DECLINED) {
-        throw new UserErrors(userError(UserErrorCode.ALREADY_DECLINED, 'You declined this request, so you cannot quote it.', ['input', 'requestId']));
+    // The hottest write (estimates arrive by the hundred per second): four plain statements in one
+    // transaction instead of the unit of work, the request row locked as in every other change of it.
+    const field = ['input', 'requestId'];
+    if (!isUuid(data.requestId)) throw notFound('Quote request', field);
+    const me = ctx.user!.id;
+    const estimate = await ctx.em.transactional(async (tx) => {
+      const [state] = await rows<RequestRow & { recipient_id: string | null; recipient_status: RecipientStatus | null; last_version: number | null; active_id: string | null }>(
+        tx,
+        `select ${REQUEST_COLUMNS}, r.id as recipient_id, r.status as recipient_status,
+           (select max(e.version) from estimates e where e.request_id = q.id and e.manufacturer_id = r.manufacturer_id) as last_version,
+           (select e.id from estimates e where e.request_id = q.id and e.manufacturer_id = r.manufacturer_id and e.status = 'ACTIVE') as active_id
+         from quote_requests q left join quote_recipients r on r.request_id = q.id and r.manufacturer_id = ?
+         where q.id = ? for update of q`,
+        [me, data.requestId],
+      );
+      if (!state?.recipient_id) throw notFound('Quote request', field);
+      if (state.recipient_status === RecipientStatus.DECLINED) {
+        throw new UserErrors(userError(UserErrorCode.ALREADY_DECLINED, 'You declined this request, so you cannot quote it.', field));
       }
+      const request = requestView(state);
       if (effectiveStatus(request) !== QuoteRequestStatus.OPEN) throw requestNotOpen(request);
-      const previous = await tx.find(Estimate, { request, manufacturer: ctx.user!.id }, { orderBy: { version: 'desc' } });
-      const active = previous.find((e) => e.status === EstimateStatus.ACTIVE);
-      if (active) this.moveEstimate(active, EstimateStatus.SUPERSEDED);
-      // Flush the superseded one first: the partial unique index allows one ACTIVE estimate at a time.
-      await tx.flush();
-      estimate = tx.create(Estimate, {
-        request,
-        manufacturer: tx.getReference(User, ctx.user!.id),
-        version: (previous[0]?.version ?? 0) + 1,
-        amount: total!.toFixed(),
-        currencyCode: currency,
-        lineItems: lineItems.map((l) => ({ label: l!.label, amount: l!.amount.toFixed() })),
-        leadTimeDays: data.leadTimeDays,
-        validUntil: data.validUntil,
-        note,
-      } as never);
-      recipient.status = RecipientStatus.QUOTED;
-      recipient.respondedAt = now;
-      return [
-        {
-          feed: 'ESTIMATE',
-          type: active ? EstimateFeedType.REVISED : EstimateFeedType.SUBMITTED,
-          audience: [request.consumer.id],
-          quoteRequestId: request.id,
-          estimateId: estimate.id,
-        },
-      ];
-    }, ['input', 'requestId']);
+      // First the old version (the partial unique index allows one ACTIVE estimate per manufacturer)...
+      if (state.active_id) await rows(tx, `update estimates set status = 'SUPERSEDED', updated_at = ?::timestamptz where id = ?`, [now.toISOString(), state.active_id]);
+      // ...then the new one, the recipient's answer and the event, in one statement.
+      const id = randomUUID();
+      const event: NewEvent = {
+        feed: 'ESTIMATE',
+        type: state.active_id ? EstimateFeedType.REVISED : EstimateFeedType.SUBMITTED,
+        audience: [request.consumer.id],
+        quoteRequestId: request.id,
+        estimateId: id,
+      };
+      const [row] = await rows<EstimateRow>(
+        tx,
+        `with e as (
+           insert into estimates (id, request_id, manufacturer_id, version, status, amount, currency_code, line_items, lead_time_days, valid_until, note, created_at, updated_at)
+           values (?, ?, ?, ?, 'ACTIVE', ?, ?, ?::jsonb, ?, ?::timestamptz, ?, ?::timestamptz, ?::timestamptz) returning *
+         ), r as (
+           update quote_recipients set status = 'QUOTED', responded_at = ?::timestamptz where id = ?
+         ), o as (${OUTBOX_INSERT})
+         select * from e`,
+        [
+          id,
+          request.id,
+          me,
+          (state.last_version ?? 0) + 1,
+          total!.toFixed(),
+          currency,
+          JSON.stringify(lineItems.map((l) => ({ label: l!.label, amount: l!.amount.toFixed() }))),
+          data.leadTimeDays,
+          data.validUntil.toISOString(),
+          note,
+          now.toISOString(),
+          now.toISOString(),
+          now.toISOString(),
+          state.recipient_id,
+          ...outboxValues(event, now),
+        ],
+      );
+      return estimateView(row);
+    });
+    this.afterCommit();
     return { estimate };
   }
 
