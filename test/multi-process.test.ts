@@ -17,10 +17,10 @@ let two: ServerProcess;
 beforeAll(async () => {
   db = await createTestDatabase();
   // Started together: migrations run once (the other process waits for the lock and finds nothing to do).
-  [one, two] = await Promise.all([
-    startServerProcess({ DATABASE_URL: db.url, REDIS_URL }),
-    startServerProcess({ DATABASE_URL: db.url, REDIS_URL }),
-  ]);
+  // No polling and no periodic catch-up: one process relays the outbox, and what the other commits reaches
+  // it only through the NOTIFY its commits send.
+  const env = { DATABASE_URL: db.url, REDIS_URL, OUTBOX_POLL_MS: '600000', FEED_CATCH_UP_MS: '600000' };
+  [one, two] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 // Owns getting committed outbox rows onto the bus, in commit order, at least once.
-// One relay at a time across all processes (a PostgreSQL advisory lock on the relay's own connection):
+// One relay at a time across all processes (a PostgreSQL advisory lock held by the relay's own connection):
 // it numbers newly committed rows (`seq`, the feeds' cursor), publishes them in that order, then marks
 // them published. A crash in between re-publishes; subscribers drop a seq they have already seen.
 import pg from 'pg';
@@ -10,6 +10,8 @@ import { OutboxEvent, type FeedName } from './outbox.entity.js';
 
 const RELAY_LOCK_KEY = 727_001;
 const BATCH = 500;
+/** How long published rows may stay unmarked when no further event comes (marking is folded into the next pass). */
+const MARK_DELAY_MS = 200;
 
 /** What travels on the bus: ids and times only; subscribers re-load what they show. */
 export interface FeedMessage {
@@ -78,12 +80,20 @@ export function toFeedMessage(row: OutboxRow): FeedMessage {
 
 export const OUTBOX_COLUMNS = 'seq, feed, type, audience, quote_request_id, estimate_id, occurred_at';
 
+/**
+ * One process at a time is the relay: the first to take the advisory lock keeps it for as long as its
+ * connection lives, LISTENs for the NOTIFY every event-writing commit sends (any process), and drains.
+ * The others try the lock every `pollMs`, so one takes over within that time when the relay process dies.
+ */
 export class OutboxRelay {
   private client: pg.Client | null = null;
+  private leader = false;
+  /** The highest seq this relay has published; the next pass marks everything up to it as published. */
+  private published = 0n;
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
-  private retry: NodeJS.Timeout | null = null;
+  private markTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
@@ -95,14 +105,17 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     await this.connect();
-    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.timer = setInterval(() => this.kick(true), this.pollMs);
     this.timer.unref();
-    this.kick();
+    this.kick(true);
   }
 
-  /** Asks for a drain soon; calls while one runs are folded into one more pass. */
-  kick(): void {
-    if (this.stopped) return;
+  /**
+   * Asks for a drain soon; calls while one runs are folded into one more pass. A process that is not the
+   * relay only tries to become it on its timer (`takeOver`): its commits reach the relay through NOTIFY.
+   */
+  kick(takeOver = false): void {
+    if (this.stopped || (!this.leader && !takeOver)) return;
     if (this.running) {
       this.again = true;
       return;
@@ -110,13 +123,19 @@ export class OutboxRelay {
     this.running = this.drainLoop().finally(() => (this.running = null));
   }
 
+  /** Whether this process currently relays (tests and logs). */
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.retry) clearTimeout(this.retry);
+    if (this.markTimer) clearTimeout(this.markTimer);
     await this.running?.catch(() => {});
     await this.client?.end().catch(() => {});
     this.client = null;
+    this.leader = false;
   }
 
   private async connect(): Promise<pg.Client> {
@@ -124,22 +143,32 @@ export class OutboxRelay {
     const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'outbox-relay' });
     client.on('error', (err) => {
       this.logger.warn({ err: err.message }, 'outbox relay connection lost');
-      if (this.client === client) this.client = null;
+      this.drop(client);
     });
+    client.on('notification', () => this.kick());
     await client.connect();
     this.client = client;
     return client;
   }
 
+  /** A lost connection also lost the lock (PostgreSQL released it): leadership is taken again from scratch. */
+  private drop(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = null;
+    this.leader = false;
+    this.published = 0n;
+    client.end().catch(() => {});
+  }
+
   private async drainLoop(): Promise<void> {
     do {
       this.again = false;
+      const client = this.client;
       try {
         await this.drainOnce();
       } catch (error) {
         this.logger.warn({ err: error instanceof Error ? error.message : error }, 'outbox relay pass failed; will retry');
-        this.client?.end().catch(() => {});
-        this.client = null;
+        if (client) this.drop(client);
         return;
       }
     } while (this.again && !this.stopped);
@@ -147,34 +176,45 @@ export class OutboxRelay {
 
   private async drainOnce(): Promise<void> {
     const client = await this.connect();
-    const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RELAY_LOCK_KEY]);
-    if (!rows[0].locked) {
-      // Another process is relaying; it may have missed our newest rows, so look again shortly.
-      this.retry ??= setTimeout(() => {
-        this.retry = null;
-        this.kick();
-      }, 25);
-      return;
+    if (!this.leader) {
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RELAY_LOCK_KEY]);
+      if (!rows[0].locked) return; // another process relays; it hears our commits through NOTIFY
+      await client.query('listen event_outbox');
+      this.leader = true;
+      this.published = 0n;
+      this.logger.debug('this process relays the outbox');
     }
-    try {
-      for (;;) {
-        await client.query(
-          `with next as (
-             select id, row_number() over (order by id) as rn from event_outbox where seq is null order by id limit ${BATCH}
-           ), base as (select coalesce(max(seq), 0) as s from event_outbox)
-           update event_outbox e set seq = base.s + next.rn from next, base where e.id = next.id`,
-        );
-        const pending = await client.query<OutboxRow>(
-          `select ${OUTBOX_COLUMNS} from event_outbox where published_at is null and seq is not null order by seq limit ${BATCH}`,
-        );
-        if (pending.rows.length === 0) return;
-        for (const row of pending.rows) await withTimeout(this.bus.publish(JSON.stringify(toFeedMessage(row))), 5000);
-        await client.query('update event_outbox set published_at = now() where published_at is null and seq <= $1', [
-          pending.rows[pending.rows.length - 1].seq,
-        ]);
-      }
-    } finally {
-      await client.query('select pg_advisory_unlock($1)', [RELAY_LOCK_KEY]);
+    // One statement per pass: mark what the previous pass published, number the rows committed since
+    // (in id order), and return every numbered row not yet published (after a takeover: the previous
+    // relay's unconfirmed ones too; subscribers drop a seq they have seen).
+    for (;;) {
+      const { rows } = await client.query<OutboxRow>(
+        `with done as (
+           update event_outbox set published_at = now() where published_at is null and seq <= $1
+         ), next as (
+           select id, row_number() over (order by id) as rn from event_outbox where seq is null order by id limit ${BATCH}
+         ), base as (
+           select coalesce(max(seq), 0) as s from event_outbox
+         ), numbered as (
+           update event_outbox e set seq = base.s + next.rn from next, base where e.id = next.id
+           returning ${OUTBOX_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
+         )
+         select ${OUTBOX_COLUMNS} from numbered
+         union all
+         select ${OUTBOX_COLUMNS} from event_outbox where published_at is null and seq > $1
+         order by seq limit ${2 * BATCH}`,
+        [this.published.toString()],
+      );
+      if (rows.length === 0) return;
+      // Published in order on one connection, without waiting for each reply (pipelined).
+      await withTimeout(Promise.all(rows.map((row) => this.bus.publish(JSON.stringify(toFeedMessage(row))))), 5000);
+      this.published = BigInt(rows[rows.length - 1].seq);
+      // The next pass marks them; when no event comes to start one, this does (a pass with nothing new).
+      this.markTimer ??= setTimeout(() => {
+        this.markTimer = null;
+        this.kick();
+      }, MARK_DELAY_MS);
+      if (rows.length < BATCH) return; // else more may wait: rows left out stay numbered and unpublished
     }
   }
 }

@@ -5,10 +5,12 @@ import { Migration20261203000000_accounts_designs } from './Migration20261203000
 import { Migration20261203010000_quoting } from './Migration20261203010000_quoting.js';
 import { Migration20261203020000_outbox_retention } from './Migration20261203020000_outbox_retention.js';
 import { Migration20261203030000_email_lower_check } from './Migration20261203030000_email_lower_check.js';
+import { Migration20261203040000_outbox_notify } from './Migration20261203040000_outbox_notify.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203000000_accounts_designs', class: Migration20261203000000_accounts_designs },
   { name: 'Migration20261203010000_quoting', class: Migration20261203010000_quoting },
   { name: 'Migration20261203020000_outbox_retention', class: Migration20261203020000_outbox_retention },
   { name: 'Migration20261203030000_email_lower_check', class: Migration20261203030000_email_lower_check },
+  { name: 'Migration20261203040000_outbox_notify', class: Migration20261203040000_outbox_notify },
 ];
