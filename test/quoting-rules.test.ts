@@ -248,6 +248,52 @@ describe('estimates', () => {
   });
 });
 
+describe('concurrent estimates', () => {
+  it('turns 12 racing submits by one manufacturer into versions 1 to 12 with exactly one ACTIVE', async () => {
+    const maker = await signUpManufacturer(t.gql, ['RING']);
+    const { request } = await openRequest([maker]);
+    // when: the same manufacturer submits 12 times at once (double clicks, retries)
+    const estimates = await Promise.all(Array.from({ length: 12 }, (_, i) => submitEstimate(t.gql, maker, request.id, `${500 + i}.00`)));
+    // then: every submit succeeded with its own version, and the database holds one ACTIVE, 11 SUPERSEDED
+    expect(estimates.map((e) => e.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const stored = await sql<{ version: number; status: string; amount: string }>(
+      'select version, status, amount::text from estimates where request_id = $1 order by version',
+      [request.id],
+    );
+    expect(stored.filter((e) => e.status === 'ACTIVE')).toHaveLength(1);
+    expect(stored.filter((e) => e.status === 'SUPERSEDED')).toHaveLength(11);
+    // the ACTIVE one is the last version, with the price of the submit that got it
+    const last = estimates.find((e) => e.version === 12)!;
+    expect(stored[11]).toMatchObject({ version: 12, status: 'ACTIVE' });
+    expect(Number(stored[11].amount)).toBe(Number(last.price.amount));
+    const [recipient] = await sql<{ status: string }>('select status from quote_recipients where request_id = $1', [request.id]);
+    expect(recipient.status).toBe('QUOTED');
+  });
+
+  it('never leaves an ACTIVE estimate from a manufacturer that declined, whichever of the two wins', async () => {
+    for (let round = 0; round < 5; round++) {
+      const maker = await signUpManufacturer(t.gql, ['RING']);
+      const { request } = await openRequest([maker]);
+      const [submitted, declined] = await Promise.all([
+        t.gql(
+          SubmitEstimateDocument,
+          { input: { requestId: request.id, price: { amount: '700.00', currencyCode: 'USD' }, lineItems: [{ label: 'All', amount: { amount: '700.00', currencyCode: 'USD' } }], leadTimeDays: 20, validUntil: inDays(5) } },
+          maker.token,
+        ),
+        t.gql(DeclineQuoteRequestDocument, { id: request.id, reason: 'busy' }, maker.token),
+      ]);
+      expect(submitted.errors).toBeUndefined();
+      expect(declined.errors).toBeUndefined();
+      const [recipient] = await sql<{ status: string }>('select status from quote_recipients where request_id = $1', [request.id]);
+      const active = await sql('select id from estimates where request_id = $1 and status = $2', [request.id, 'ACTIVE']);
+      // Either order is fine; what must hold: declined means no ACTIVE estimate, an ACTIVE one means QUOTED.
+      if (recipient.status === 'DECLINED') expect(active).toEqual([]);
+      else expect({ recipient: recipient.status, active: active.length }).toEqual({ recipient: 'QUOTED', active: 1 });
+      if (submitted.data!.submitEstimate.errors.length > 0) expect(submitted.data!.submitEstimate.errors[0].code).toBe('ALREADY_DECLINED');
+    }
+  });
+});
+
 describe('outcomes', () => {
   it('tells every recipient, including one that declined, that the request is closed', async () => {
     const [winner, loser, decliner] = await Promise.all([1, 2, 3].map(() => signUpManufacturer(t.gql, ['RING'])));

@@ -48,14 +48,6 @@ export function recordEvents(em: EntityManager, events: NewEvent[]): void {
   }
 }
 
-/** `recordEvents` for a change written in plain SQL: one event row, as a statement (or a CTE) of its own. */
-export const OUTBOX_INSERT =
-  'insert into event_outbox (feed, type, audience, quote_request_id, estimate_id, occurred_at) values (?, ?, array[?]::uuid[], ?, ?, ?::timestamptz)';
-
-export function outboxValues(event: NewEvent, at: Date): unknown[] {
-  return [event.feed, event.type, [...new Set(event.audience)], event.quoteRequestId, event.estimateId ?? null, at.toISOString()];
-}
-
 interface OutboxRow {
   seq: string;
   feed: FeedName;

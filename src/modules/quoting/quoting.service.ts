@@ -9,9 +9,9 @@ import { Problems, UserErrorCode, UserErrors, notFound, userError } from '../../
 import { cleanText } from '../../graphql/input.js';
 import { formatAmount, normalizeAmount } from '../../graphql/money.js';
 import { isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
-import { rows } from '../../db/views.js';
+import { rows, toDate, view } from '../../db/views.js';
 import { MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow, type RequestRow } from './quoting.rows.js';
-import { OUTBOX_INSERT, outboxValues, recordEvents, type NewEvent } from '../../events/outbox.js';
+import { recordEvents, type NewEvent } from '../../events/outbox.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
 import { User } from '../accounts/user.entity.js';
@@ -83,15 +83,17 @@ export interface SubmitEstimateData {
   note?: string | null;
 }
 
-const requestNotOpen = (request: QuoteRequest) =>
+const requestNotOpen = (request: Pick<QuoteRequest, 'status' | 'expiresAt'>, now = new Date()) =>
   new UserErrors(
     request.status === QuoteRequestStatus.MATCHED
       ? userError(UserErrorCode.ALREADY_MATCHED, 'This request already has a match.')
-      : userError(UserErrorCode.REQUEST_NOT_OPEN, `This request is ${effectiveStatus(request).toLowerCase()}, not open.`),
+      : userError(UserErrorCode.REQUEST_NOT_OPEN, `This request is ${effectiveStatus(request, now).toLowerCase()}, not open.`),
   );
 
+const me = (ctx: Context) => ctx.user!.id;
+
 /** OPEN past its expiry counts as EXPIRED even before the sweeper has written it. */
-export function effectiveStatus(request: QuoteRequest, now = new Date()): QuoteRequestStatus {
+export function effectiveStatus(request: Pick<QuoteRequest, 'status' | 'expiresAt'>, now = new Date()): QuoteRequestStatus {
   return request.status === QuoteRequestStatus.OPEN && request.expiresAt <= now ? QuoteRequestStatus.EXPIRED : request.status;
 }
 
@@ -356,67 +358,86 @@ export class QuotingService {
     const note = cleanNote(data.note, ['input', 'note'], problems);
     problems.throwIfAny();
 
-    // The hottest write (estimates arrive by the hundred per second): four plain statements in one
-    // transaction instead of the unit of work, the request row locked as in every other change of it.
+    // The hottest write (estimates arrive by the hundred per second): one statement, so one round trip and
+    // one implicit transaction. It locks the request row like every other change of a request, then
+    // supersedes the previous version, inserts the new one, records the recipient's answer and the event,
+    // all only when the request is open to this manufacturer; otherwise it writes nothing and returns why.
+    // The locked request and recipient rows are read as they are once the lock is held; the estimates are
+    // read as of the statement's start, so a revision by the same manufacturer committed while this one
+    // waited for the lock makes it collide on (request, manufacturer, version): it then runs again in a
+    // transaction that takes the lock first, so that the statement sees everything committed before it.
     const field = ['input', 'requestId'];
     if (!isUuid(data.requestId)) throw notFound('Quote request', field);
-    const me = ctx.user!.id;
-    const estimate = await ctx.em.transactional(async (tx) => {
-      const [state] = await rows<RequestRow & { recipient_id: string | null; recipient_status: RecipientStatus | null; last_version: number | null; active_id: string | null }>(
-        tx,
-        `select ${REQUEST_COLUMNS}, r.id as recipient_id, r.status as recipient_status,
-           (select max(e.version) from estimates e where e.request_id = q.id and e.manufacturer_id = r.manufacturer_id) as last_version,
-           (select e.id from estimates e where e.request_id = q.id and e.manufacturer_id = r.manufacturer_id and e.status = 'ACTIVE') as active_id
-         from quote_requests q left join quote_recipients r on r.request_id = q.id and r.manufacturer_id = ?
-         where q.id = ? for update of q`,
-        [me, data.requestId],
-      );
-      if (!state?.recipient_id) throw notFound('Quote request', field);
-      if (state.recipient_status === RecipientStatus.DECLINED) {
+    const id = randomUUID();
+    const at = now.toISOString();
+    const run = (em: EntityManager) => rows<Partial<EstimateRow> & { found: string | null; request_status: QuoteRequestStatus | null; request_expires_at: string | null; recipient_status: RecipientStatus | null }>(
+      em,
+      `with q as (
+         select id, consumer_id, status, expires_at from quote_requests where id = ? for update
+       ), r as (
+         select id, status from quote_recipients where request_id = (select id from q) and manufacturer_id = ? for update
+       ), prev as (
+         select max(version) as version, max(id::text) filter (where status = 'ACTIVE') as active_id
+         from estimates where request_id = (select id from q) and manufacturer_id = ?
+       ), ok as (
+         select q.id, q.consumer_id, prev.version, prev.active_id::uuid as active_id, r.id as recipient_id from q, r, prev
+         where r.status <> 'DECLINED' and q.status = 'OPEN' and q.expires_at > ?::timestamptz
+       ), superseded as (
+         update estimates set status = 'SUPERSEDED', updated_at = ?::timestamptz where id = (select active_id from ok)
+       ), e as (
+         insert into estimates (id, request_id, manufacturer_id, version, status, amount, currency_code, line_items, lead_time_days, valid_until, note, created_at, updated_at)
+         select ?, ok.id, ?, coalesce(ok.version, 0) + 1, 'ACTIVE', ?, ?, ?::jsonb, ?, ?::timestamptz, ?, ?::timestamptz, ?::timestamptz from ok
+         returning *
+       ), answered as (
+         update quote_recipients set status = 'QUOTED', responded_at = ?::timestamptz where id = (select recipient_id from ok)
+       ), event as (
+         insert into event_outbox (feed, type, audience, quote_request_id, estimate_id, occurred_at)
+         select 'ESTIMATE', case when ok.active_id is null then ? else ? end, array[ok.consumer_id], ok.id, ?, ?::timestamptz from ok
+       )
+       select q.id as found, q.status as request_status, q.expires_at as request_expires_at, r.status as recipient_status, e.*
+       from (select 1) as one left join q on true left join r on true left join e on true`,
+      [
+        data.requestId,
+        me(ctx),
+        me(ctx),
+        at,
+        at,
+        id,
+        me(ctx),
+        total!.toFixed(),
+        currency,
+        JSON.stringify(lineItems.map((l) => ({ label: l!.label, amount: l!.amount.toFixed() }))),
+        data.leadTimeDays,
+        data.validUntil.toISOString(),
+        note,
+        at,
+        at,
+        at,
+        EstimateFeedType.SUBMITTED,
+        EstimateFeedType.REVISED,
+        id,
+        at,
+      ],
+    );
+    let row: Awaited<ReturnType<typeof run>>[number];
+    try {
+      [row] = await run(ctx.em);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '23505' && code !== '23P01') throw error;
+      [row] = await ctx.em.transactional(async (tx) => {
+        await rows(tx, 'select 1 from quote_requests where id = ? for update', [data.requestId]);
+        return run(tx);
+      });
+    }
+    if (!row.id) {
+      if (!row.found || !row.recipient_status) throw notFound('Quote request', field);
+      if (row.recipient_status === RecipientStatus.DECLINED) {
         throw new UserErrors(userError(UserErrorCode.ALREADY_DECLINED, 'You declined this request, so you cannot quote it.', field));
       }
-      const request = requestView(state);
-      if (effectiveStatus(request) !== QuoteRequestStatus.OPEN) throw requestNotOpen(request);
-      // First the old version (the partial unique index allows one ACTIVE estimate per manufacturer)...
-      if (state.active_id) await rows(tx, `update estimates set status = 'SUPERSEDED', updated_at = ?::timestamptz where id = ?`, [now.toISOString(), state.active_id]);
-      // ...then the new one, the recipient's answer and the event, in one statement.
-      const id = randomUUID();
-      const event: NewEvent = {
-        feed: 'ESTIMATE',
-        type: state.active_id ? EstimateFeedType.REVISED : EstimateFeedType.SUBMITTED,
-        audience: [request.consumer.id],
-        quoteRequestId: request.id,
-        estimateId: id,
-      };
-      const [row] = await rows<EstimateRow>(
-        tx,
-        `with e as (
-           insert into estimates (id, request_id, manufacturer_id, version, status, amount, currency_code, line_items, lead_time_days, valid_until, note, created_at, updated_at)
-           values (?, ?, ?, ?, 'ACTIVE', ?, ?, ?::jsonb, ?, ?::timestamptz, ?, ?::timestamptz, ?::timestamptz) returning *
-         ), r as (
-           update quote_recipients set status = 'QUOTED', responded_at = ?::timestamptz where id = ?
-         ), o as (${OUTBOX_INSERT})
-         select * from e`,
-        [
-          id,
-          request.id,
-          me,
-          (state.last_version ?? 0) + 1,
-          total!.toFixed(),
-          currency,
-          JSON.stringify(lineItems.map((l) => ({ label: l!.label, amount: l!.amount.toFixed() }))),
-          data.leadTimeDays,
-          data.validUntil.toISOString(),
-          note,
-          now.toISOString(),
-          now.toISOString(),
-          now.toISOString(),
-          state.recipient_id,
-          ...outboxValues(event, now),
-        ],
-      );
-      return estimateView(row);
-    });
+      throw requestNotOpen(view(QuoteRequest, { status: row.request_status!, expiresAt: toDate(row.request_expires_at!) }), now);
+    }
+    const estimate = estimateView(row as EstimateRow);
     this.afterCommit();
     return { estimate };
   }
