@@ -1,9 +1,8 @@
 // Owns the MikroORM setup: configuration, connection, migrations at start-up (never schema sync).
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from 'pino';
 import { entities } from './entities.js';
-import { migrationsList } from './migrations/index.js';
+import { loadMigrations, migrationNames } from './migrations/index.js';
 
 export interface OrmOptions {
   logger?: Logger;
@@ -16,7 +15,6 @@ export function ormConfig(clientUrl: string, options: OrmOptions = {}): Options 
   return {
     clientUrl,
     entities,
-    extensions: [Migrator],
     forceUtcTimezone: true,
     allowGlobalContext: false,
     // Explicit `type` on every property: no reflection needed at runtime, same result built or under vitest.
@@ -25,7 +23,7 @@ export function ormConfig(clientUrl: string, options: OrmOptions = {}): Options 
     pool: { min: 0, max: options.poolMax ?? 10 },
     migrations: {
       tableName: 'mikro_orm_migrations',
-      migrationsList,
+      migrationsList: [], // filled by migrate() when one is pending
       path: 'src/db/migrations',
       emit: 'ts',
       transactional: true,
@@ -54,7 +52,14 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
   const connection = await knex.client.acquireConnection();
   try {
     await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const applied = await orm.getMigrator().up();
+    type Rows<T> = { rows: T[] };
+    const table = (await connection.query(`select to_regclass('mikro_orm_migrations') is not null as present`)) as Rows<{ present: boolean }>;
+    const applied0 = table.rows[0].present ? ((await connection.query('select name from mikro_orm_migrations')) as Rows<{ name: string }>).rows : [];
+    const done = new Set(applied0.map((row) => row.name));
+    if (migrationNames.every((name) => done.has(name))) return [];
+    const { Migrator } = await import('@mikro-orm/migrations');
+    orm.config.set('migrations', { ...orm.config.get('migrations'), migrationsList: await loadMigrations() });
+    const applied = await new Migrator(orm.em).up();
     return applied.map((m) => m.name);
   } finally {
     await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
