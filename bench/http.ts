@@ -4,7 +4,7 @@
 // request's detail with its estimates (as its consumer, with a token from the product's own signIn).
 // Before measuring, each server's answer is checked against the product's (same data).
 //
-//   node dist/bench/http.js [--duration 10] [--warmup 3] [--connections 32] [--rounds 2]
+//   node dist/bench/http.js [--duration 10] [--warmup 15] [--connections 32] [--rounds 2]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -317,7 +317,7 @@ if (isMain(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '15' },
       connections: { type: 'string', default: '32' },
       rounds: { type: 'string', default: '2' },
       targets: { type: 'string' },

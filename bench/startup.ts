@@ -68,7 +68,11 @@ export async function runStartup(options: StartupOptions) {
       later.push(await timeStart('node', dir));
       log(`start-up: later run ${i + 1}: ${later[later.length - 1].ms} ms`);
     }
-    const npmStart = await timeStart('npm', dir);
+    const npmStarts: number[] = [];
+    for (let i = 0; i < options.later; i++) {
+      npmStarts.push((await timeStart('npm', dir)).ms);
+      log(`start-up: later npm start ${i + 1}: ${npmStarts[npmStarts.length - 1]} ms`);
+    }
     const laterMs = later.map((l) => l.ms).sort((a, b) => a - b);
     const result = {
       machine: machine(),
@@ -76,9 +80,10 @@ export async function runStartup(options: StartupOptions) {
       laterRunsMs: later.map((l) => l.ms),
       laterMedianMs: laterMs[Math.floor(laterMs.length / 2)],
       laterWorstMs: laterMs[laterMs.length - 1],
-      npmStartLaterMs: npmStart.ms,
+      npmStartLaterMs: npmStarts,
       stopMs: [first, ...later].map((l) => l.stopMs),
-      targetsMet: { laterStartsWithin3s: laterMs[laterMs.length - 1] <= 3000 },
+      // The issue measures `npm start`: both ways of starting count, each at its worst.
+      targetsMet: { laterStartsWithin3s: laterMs[laterMs.length - 1] <= 3000 && Math.max(...npmStarts) <= 3000 },
       load: load(),
     };
     writeResult('startup', result);
@@ -95,8 +100,8 @@ export function printStartup(result: Awaited<ReturnType<typeof runStartup>>): st
     '| --- | ---: |',
     `| first (fresh DATA_DIR: initdb, migrations, demo seed) | ${result.firstRunMs} |`,
     `| later, node dist/main.js (each) | ${result.laterRunsMs.join(', ')} |`,
-    `| later, npm start (incremental build check + start) | ${result.npmStartLaterMs} |`,
-    `target: later starts ready within 3 s (node dist/main.js, worst): ${result.targetsMet.laterStartsWithin3s ? 'met' : 'MISSED'}`,
+    `| later, npm start (incremental build check + start, each) | ${result.npmStartLaterMs.join(', ')} |`,
+    `target: later starts ready within 3 s (worst of each, node dist/main.js and npm start): ${result.targetsMet.laterStartsWithin3s ? 'met' : 'MISSED'}`,
   ].join('\n');
 }
 

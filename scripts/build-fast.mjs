@@ -4,7 +4,6 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transformFile } from '@swc/core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
@@ -25,6 +24,8 @@ const built = await mtime(path.join(dist, 'main.js'));
 const newest = Math.max(...(await Promise.all(files.map(mtime))));
 if (built > 0 && built >= newest) process.exit(0);
 
+// Loaded only when there is something to build: a start with an up-to-date dist/ skips swc's native binding.
+const { transformFile } = await import('@swc/core');
 const started = Date.now();
 await Promise.all(
   files.map(async (file) => {

@@ -1,13 +1,27 @@
 // Owns the executable schema: every resolver, one auth checker, the wire scalars, resolvers built once
 // with their services (no per-request construction).
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema, type ResolverData } from 'type-graphql';
+import { buildSchema, getMetadataStorage, type ResolverData } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
 import { DateTimeScalar } from './scalars.js';
 
 export type ResolverInstances = object[];
 
+/**
+ * A plain `@Field` reads a property: GraphQL's default resolver does that directly, where type-graphql would
+ * wrap every such field (an object and a middleware dispatch per field per row). Only types whose fields carry
+ * no middleware or `@Authorized` take the shortcut; field resolvers (`@FieldResolver`) are unchanged.
+ */
+function preferPlainPropertyReads(): void {
+  for (const type of getMetadataStorage().objectTypes) {
+    if (type.simpleResolvers !== undefined) continue;
+    const guarded = (type.fields ?? []).some((field) => (field.roles && field.roles.length > 0) || (field.middlewares && field.middlewares.length > 0));
+    if (!guarded) type.simpleResolvers = true;
+  }
+}
+
 export async function buildAppSchema(resolvers: ResolverInstances): Promise<GraphQLSchema> {
+  preferPlainPropertyReads();
   const byClass = new Map<Function, object>(resolvers.map((r) => [r.constructor, r]));
   return buildSchema({
     resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
