@@ -5,7 +5,7 @@
 // (BENCH_REDIS_URL, default redis://127.0.0.1:6379); drops and recreates only bench_jewelry and
 // bench_jewelry_fanout.
 //
-//   npm run bench                       # everything (about 16 minutes on 2 cores)
+//   npm run bench                       # everything (about 11 minutes on 2 cores)
 //   npm run bench -- --only http,memory # some of it
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
