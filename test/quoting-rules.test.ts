@@ -270,6 +270,43 @@ describe('concurrent estimates', () => {
     expect(recipient.status).toBe('QUOTED');
   });
 
+  it('keeps a withdrawal that commits while a revision waits for the request: the new estimate is a first one', async () => {
+    const maker = await signUpManufacturer(t.gql, ['RING']);
+    const { request } = await openRequest([maker]);
+    const first = await submitEstimate(t.gql, maker, request.id, '400.00');
+    // given: the request row is locked (as every change of a request locks it) while a withdrawal and then a
+    // revision arrive; the revision's statement starts while v1 is still ACTIVE
+    const holder = new pg.Client({ connectionString: t.db.url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from quote_requests where id = $1 for update', [request.id]);
+      const withdrawn = t.gql(WithdrawEstimateDocument, { id: first.id }, maker.token);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const revised = t.gql(
+        SubmitEstimateDocument,
+        { input: { requestId: request.id, price: { amount: '450.00', currencyCode: 'USD' }, lineItems: [{ label: 'All', amount: { amount: '450.00', currencyCode: 'USD' } }], leadTimeDays: 20, validUntil: inDays(5) } },
+        maker.token,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await holder.query('commit');
+      const [w, r] = await Promise.all([withdrawn, revised]);
+      expect(w.data!.withdrawEstimate.errors).toEqual([]);
+      expect(r.data!.submitEstimate.errors).toEqual([]);
+    } finally {
+      await holder.end();
+    }
+    // then: v1 stays WITHDRAWN (not overwritten with SUPERSEDED), v2 is ACTIVE, and the consumer was told
+    // SUBMITTED, WITHDRAWN, SUBMITTED (not REVISED: there was no active estimate left to revise)
+    const stored = await sql<{ version: number; status: string }>('select version, status from estimates where request_id = $1 order by version', [request.id]);
+    expect(stored).toEqual([
+      { version: 1, status: 'WITHDRAWN' },
+      { version: 2, status: 'ACTIVE' },
+    ]);
+    const events = await sql<{ type: string }>("select type from event_outbox where quote_request_id = $1 and feed = 'ESTIMATE' order by id", [request.id]);
+    expect(events.map((e) => e.type)).toEqual(['SUBMITTED', 'WITHDRAWN', 'SUBMITTED']);
+  });
+
   it('never leaves an ACTIVE estimate from a manufacturer that declined, whichever of the two wins', async () => {
     for (let round = 0; round < 5; round++) {
       const maker = await signUpManufacturer(t.gql, ['RING']);

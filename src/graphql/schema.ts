@@ -9,14 +9,21 @@ export type ResolverInstances = object[];
 
 /**
  * A plain `@Field` reads a property: GraphQL's default resolver does that directly, where type-graphql would
- * wrap every such field (an object and a middleware dispatch per field per row). Only types whose fields carry
- * no middleware or `@Authorized` take the shortcut; field resolvers (`@FieldResolver`) are unchanged.
+ * wrap every such field (an object and a middleware dispatch per field per row). A type takes the shortcut
+ * only when neither it nor a class it extends has a field with `@Authorized` or `@UseMiddleware` (read from
+ * the decorator metadata: the types' own field lists are filled in only by buildSchema), because the default
+ * resolver would skip those checks. Field resolvers (`@FieldResolver`) are unchanged.
  */
-function preferPlainPropertyReads(): void {
-  for (const type of getMetadataStorage().objectTypes) {
+export function preferPlainPropertyReads(): void {
+  const storage = getMetadataStorage();
+  const guarded = new Set<Function>([...storage.authorizedFields, ...storage.middlewares].map((m) => m.target));
+  for (const type of storage.objectTypes) {
     if (type.simpleResolvers !== undefined) continue;
-    const guarded = (type.fields ?? []).some((field) => (field.roles && field.roles.length > 0) || (field.middlewares && field.middlewares.length > 0));
-    if (!guarded) type.simpleResolvers = true;
+    let checked = false;
+    for (let target: Function | null = type.target; target && target !== Function.prototype; target = Object.getPrototypeOf(target)) {
+      if (guarded.has(target)) checked = true;
+    }
+    if (!checked) type.simpleResolvers = true;
   }
 }
 

@@ -383,7 +383,10 @@ export class QuotingService {
          select q.id, q.consumer_id, prev.version, prev.active_id::uuid as active_id, r.id as recipient_id from q, r, prev
          where r.status <> 'DECLINED' and q.status = 'OPEN' and q.expires_at > ?::timestamptz
        ), superseded as (
-         update estimates set status = 'SUPERSEDED', updated_at = ?::timestamptz where id = (select active_id from ok)
+         -- Only if it is still ACTIVE once the lock is held: a withdrawal (or the expiry sweep) committed
+         -- while this statement waited keeps its status, and this estimate is then a first one (SUBMITTED).
+         update estimates set status = 'SUPERSEDED', updated_at = ?::timestamptz
+         where id = (select active_id from ok) and status = 'ACTIVE' returning id
        ), e as (
          insert into estimates (id, request_id, manufacturer_id, version, status, amount, currency_code, line_items, lead_time_days, valid_until, note, created_at, updated_at)
          select ?, ok.id, ?, coalesce(ok.version, 0) + 1, 'ACTIVE', ?, ?, ?::jsonb, ?, ?::timestamptz, ?, ?::timestamptz, ?::timestamptz from ok
@@ -392,7 +395,8 @@ export class QuotingService {
          update quote_recipients set status = 'QUOTED', responded_at = ?::timestamptz where id = (select recipient_id from ok)
        ), event as (
          insert into event_outbox (feed, type, audience, quote_request_id, estimate_id, occurred_at)
-         select 'ESTIMATE', case when ok.active_id is null then ? else ? end, array[ok.consumer_id], ok.id, ?, ?::timestamptz from ok
+         select 'ESTIMATE', case when superseded.id is null then ? else ? end, array[ok.consumer_id], ok.id, ?, ?::timestamptz
+         from ok left join superseded on true
        )
        select q.id as found, q.status as request_status, q.expires_at as request_expires_at, r.status as recipient_status, e.*
        from (select 1) as one left join q on true left join r on true left join e on true`,
