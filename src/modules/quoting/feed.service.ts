@@ -1,5 +1,5 @@
 // Owns the live feeds: authorise at subscribe time, take from the hub only the events the subscriber
-// may see, and re-load each event's objects with a fresh EntityManager before GraphQL runs on it.
+// may see, and re-load each event's objects (plain rows, fresh for every event) before GraphQL runs on it.
 import { GraphQLError } from 'graphql';
 import type { FeedHub, FeedSubscription } from '../../events/feed-hub.js';
 import type { FeedMessage } from '../../events/outbox.js';
@@ -28,7 +28,7 @@ export interface EstimateFeedItem {
 }
 
 /**
- * Each event is read on its own EntityManager and loaders, so nothing cached from an earlier event is shown.
+ * Each event is read with its own loaders, so nothing cached from an earlier event is shown.
  * Every subscriber in this process that receives the same event shares them: a request sent to a thousand
  * manufacturers is loaded once (one batch per relation), not once per subscriber.
  */

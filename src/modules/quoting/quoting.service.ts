@@ -10,7 +10,7 @@ import { cleanText } from '../../graphql/input.js';
 import { formatAmount, normalizeAmount } from '../../graphql/money.js';
 import { isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
 import { rows, toDate, view } from '../../db/views.js';
-import { MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow, type RequestRow } from './quoting.rows.js';
+import { MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow } from './quoting.rows.js';
 import { recordEvents, type NewEvent } from '../../events/outbox.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
