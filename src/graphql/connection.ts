@@ -1,6 +1,8 @@
 // Owns Relay connections: one shared shape, keyset cursors over (createdAt, id), `first` capped at 100.
 import { GraphQLError } from 'graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { rows } from '../db/views.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -93,6 +95,37 @@ export function toConnection<T extends Keyset & object>(rows: T[], window: PageW
       return counted;
     },
   };
+}
+
+export interface KeysetQuery<R, T> {
+  /** The selected columns (`d.id, d.title, …`). */
+  columns: string;
+  /** The table with its alias (`designs d`); `alias` prefixes the keyset columns. */
+  from: string;
+  alias: string;
+  /** Conditions joined with `and`, with their `?` parameters in order. */
+  where: string[];
+  params: unknown[];
+  toView: (row: R) => T;
+}
+
+/**
+ * One page of plain rows in keyset order (createdAt desc, id desc), `limit + 1` to know whether more follow;
+ * `totalCount` runs its `count(*)` with the same conditions only when asked for.
+ */
+export async function keysetPage<R, T extends Keyset & object>(em: EntityManager, query: KeysetQuery<R, T>, window: PageWindow) {
+  const { columns, from, alias, where, params } = query;
+  const pageWhere = window.after ? [...where, `(${alias}.created_at, ${alias}.id) < (?::timestamptz, ?::uuid)`] : where;
+  const pageParams = window.after ? [...params, window.after.createdAt.toISOString(), window.after.id] : params;
+  const found = await rows<R>(
+    em,
+    `select ${columns} from ${from} where ${pageWhere.join(' and ')} order by ${alias}.created_at desc, ${alias}.id desc limit ?`,
+    [...pageParams, window.limit + 1],
+  );
+  return toConnection(found.map(query.toView), window, async () => {
+    const [{ count }] = await rows<{ count: string }>(em, `select count(*) from ${from} where ${where.join(' and ')}`, params);
+    return Number(count);
+  });
 }
 
 /** Declares `<Name>Edge` and `<Name>Connection` types for a node type. */

@@ -4,8 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Problems, notFound } from '../../graphql/errors.js';
 import { cleanList, cleanText } from '../../graphql/input.js';
 import { isCurrencyCode, normalizeAmount } from '../../graphql/money.js';
-import { isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
-import { rows } from '../../db/views.js';
+import { isUuid, keysetPage, type PageWindow } from '../../graphql/connection.js';
 import { DESIGN_COLUMNS, designColumnsFor, designView, type DesignRow } from './design.rows.js';
 import { USER_COLUMNS, userView, type UserRow } from '../accounts/user.rows.js';
 import type { Context } from '../../server/context.js';
@@ -231,21 +230,10 @@ export class DesignService {
       where.push(`d.search_vector @@ to_tsquery('english', ?)`);
       params.push(tsQuery);
     }
-    const page = [...where];
-    const pageParams = [...params];
-    if (window.after) {
-      page.push('(d.created_at, d.id) < (?::timestamptz, ?::uuid)');
-      pageParams.push(window.after.createdAt.toISOString(), window.after.id);
-    }
     const withDesigner = !fields || fields.has('designer');
-    const found = await rows<DesignRow & { designer: UserRow | null }>(
-      ctx.em,
-      `select ${fields ? designColumnsFor(fields) : DESIGN_COLUMNS}${withDesigner ? ', (select to_json(u) from (select ' + USER_COLUMNS + ' from users u where u.id = d.designer_id) u) as designer' : ''}
-       from designs d where ${page.join(' and ')} order by d.created_at desc, d.id desc limit ?`,
-      [...pageParams, window.limit + 1],
-    );
+    const columns = `${fields ? designColumnsFor(fields) : DESIGN_COLUMNS}${withDesigner ? `, (select to_json(u) from (select ${USER_COLUMNS} from users u where u.id = d.designer_id) u) as designer` : ''}`;
     const designers = new Map<string, User>();
-    const designs = found.map((row) => {
+    const toView = (row: DesignRow & { designer?: UserRow | null }) => {
       const design = designView(row);
       if (row.designer) {
         let designer = designers.get(row.designer.id);
@@ -257,11 +245,8 @@ export class DesignService {
         design.designer = designer;
       }
       return design;
-    });
-    return toConnection(designs, window, async () => {
-      const [{ count }] = await rows<{ count: string }>(ctx.em, `select count(*) from designs d where ${where.join(' and ')}`, params);
-      return Number(count);
-    });
+    };
+    return keysetPage(ctx.em, { columns, from: 'designs d', alias: 'd', where, params, toView }, window);
   }
 
   /**

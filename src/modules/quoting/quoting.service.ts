@@ -8,7 +8,7 @@ import { Decimal } from 'decimal.js';
 import { Problems, UserErrorCode, UserErrors, notFound, userError } from '../../graphql/errors.js';
 import { cleanText } from '../../graphql/input.js';
 import { formatAmount, normalizeAmount } from '../../graphql/money.js';
-import { isUuid, toConnection, type PageWindow } from '../../graphql/connection.js';
+import { isUuid, keysetPage, type PageWindow } from '../../graphql/connection.js';
 import { rows, toDate, view } from '../../db/views.js';
 import { MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow } from './quoting.rows.js';
 import { recordEvents, type NewEvent } from '../../events/outbox.js';
@@ -509,41 +509,18 @@ export class QuotingService {
   async myQuoteRequests(ctx: Context, status: QuoteRequestStatus | null | undefined, window: PageWindow) {
     const where = ['q.consumer_id = ?', ...(status ? ['q.status = ?'] : [])];
     const params: unknown[] = [ctx.user!.id, ...(status ? [status] : [])];
-    return this.page(ctx, `select ${REQUEST_COLUMNS} from quote_requests q`, 'q', where, params, window, requestView);
+    return keysetPage(ctx.em, { columns: REQUEST_COLUMNS, from: 'quote_requests q', alias: 'q', where, params, toView: requestView }, window);
   }
 
   async incomingQuoteRequests(ctx: Context, status: QuoteRequestStatus | null | undefined, window: PageWindow) {
     const where = ['exists (select 1 from quote_recipients r where r.request_id = q.id and r.manufacturer_id = ?)', ...(status ? ['q.status = ?'] : [])];
     const params: unknown[] = [ctx.user!.id, ...(status ? [status] : [])];
-    return this.page(ctx, `select ${REQUEST_COLUMNS} from quote_requests q`, 'q', where, params, window, requestView);
+    return keysetPage(ctx.em, { columns: REQUEST_COLUMNS, from: 'quote_requests q', alias: 'q', where, params, toView: requestView }, window);
   }
 
   async myMatches(ctx: Context, window: PageWindow) {
-    return this.page(ctx, `select ${MATCH_COLUMNS} from matches m`, 'm', ['(m.consumer_id = ? or m.manufacturer_id = ?)'], [ctx.user!.id, ctx.user!.id], window, matchView);
-  }
-
-  /** One keyset page (newest first) of read-only views; the count runs only when asked for. */
-  private async page<R, T extends { createdAt: Date; id: string }>(
-    ctx: Context,
-    select: string,
-    alias: string,
-    where: string[],
-    params: unknown[],
-    window: PageWindow,
-    toView: (row: R) => T,
-  ) {
-    const pageWhere = window.after ? [...where, `(${alias}.created_at, ${alias}.id) < (?::timestamptz, ?::uuid)`] : where;
-    const pageParams = window.after ? [...params, window.after.createdAt.toISOString(), window.after.id] : params;
-    const found = await rows<R>(
-      ctx.em,
-      `${select} where ${pageWhere.join(' and ')} order by ${alias}.created_at desc, ${alias}.id desc limit ?`,
-      [...pageParams, window.limit + 1],
-    );
-    const from = select.slice(select.indexOf(' from ') + 1);
-    return toConnection(found.map(toView), window, async () => {
-      const [{ count }] = await rows<{ count: string }>(ctx.em, `select count(*) ${from} where ${where.join(' and ')}`, params);
-      return Number(count);
-    });
+    const where = ['(m.consumer_id = ? or m.manufacturer_id = ?)'];
+    return keysetPage(ctx.em, { columns: MATCH_COLUMNS, from: 'matches m', alias: 'm', where, params: [ctx.user!.id, ctx.user!.id], toView: matchView }, window);
   }
 
   // ---------------------------------------------------------------- expiry
