@@ -11,6 +11,7 @@ import express from 'express';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { SharedExecution, type SharedExecutionArgs } from '../graphql/shared-execution.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -40,6 +41,8 @@ export interface RunningServer {
   port: number;
   /** Open WebSocket connections (teardown checks and benchmarks read it). */
   socketCount(): number;
+  /** Subscription results executed and shared since start (tests read it). */
+  subscriptionStats(): { executed: number; shared: number };
   stop(): Promise<void>;
 }
 
@@ -100,12 +103,14 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
   // graphql-ws parses and validates on its own: the same limits as HTTP, and the same error codes.
   const wsRules = [...specifiedRules, ...rules, ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  const sharedExecution = new SharedExecution();
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
       // Close reasons carry no internal error message in production (graphql-ws reads NODE_ENV otherwise).
       isProd: config.isProduction,
       connectionInitWaitTimeout: config.wsInitTimeoutMs,
+      subscribe: sharedExecution.subscribe,
       onSubscribe: async (ctx, _id, payload) => {
         let document;
         try {
@@ -123,8 +128,10 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
           document,
           operationName: payload.operationName,
           variableValues: variables,
+          // Subscribers with the same operation may share an event's result (src/graphql/shared-execution.ts).
+          operationKey: JSON.stringify([payload.query, payload.operationName ?? null, variables]),
           contextValue: createContext(em, ctx.extra.user ?? null, ctx.extra.request.socket.remoteAddress ?? '', feeds),
-        };
+        } satisfies SharedExecutionArgs;
       },
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -240,6 +247,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     port: address.port,
     url: `http://${shownHost}:${address.port}${GRAPHQL_PATH}`,
     socketCount: () => wsServer.clients.size,
+    subscriptionStats: () => ({ ...sharedExecution.stats }),
     stop: () =>
       (stopping ??= (async () => {
         // apollo.stop(): stops accepting, waits for in-flight requests, then disposes the ws server.

@@ -6,6 +6,7 @@ import type { FeedMessage } from '../../events/outbox.js';
 import type { OutboxStore, ReplayFilter } from '../../events/outbox-store.js';
 import { forbidden, unauthenticated } from '../../graphql/errors.js';
 import { createLoaders, type Loaders } from '../../graphql/loaders.js';
+import { SHARED_EVENT, type SharedEvent } from '../../graphql/shared-execution.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
 import type { Estimate } from './estimate.entity.js';
@@ -37,7 +38,7 @@ const EVENT_STATE_TTL_MS = 5000;
 type EventState = { em: Context['em']; loaders: Loaders };
 
 /** Per app (each has its own database and seq numbering): seq -> the state every subscriber shares. */
-function freshState(states: Map<string, EventState>, ctx: Context, seq: string): void {
+function freshState(states: Map<string, EventState>, ctx: Context, seq: string): EventState {
   let state = states.get(seq);
   if (!state) {
     const em = ctx.em.fork();
@@ -47,6 +48,17 @@ function freshState(states: Map<string, EventState>, ctx: Context, seq: string):
   }
   ctx.em = state.em;
   ctx.loaders = state.loaders;
+  return state;
+}
+
+/**
+ * Marks an item as loaded in `state`, with `key` naming what in it depends on the subscriber: items with the
+ * same state and key hold the same objects, so their results may be shared (src/graphql/shared-execution.ts).
+ */
+function shareable<T extends object>(item: T, state: EventState, key: string): T {
+  const shared: SharedEvent = { scope: state, key };
+  Object.defineProperty(item, SHARED_EVENT, { value: shared });
+  return item;
 }
 
 /** Maps hub messages to feed items, skipping those that load as not visible; return() ends at once. */
@@ -97,17 +109,18 @@ export class FeedService {
     const sub = this.hub.open(userId, (m) => m.feed === 'QUOTE_REQUEST');
     await this.resume(sub, after, { userId, feed: 'QUOTE_REQUEST' });
     return mapFeed(sub, async (message) => {
-      freshState(this.eventStates, ctx, message.seq);
+      const state = freshState(this.eventStates, ctx, message.seq);
       const quoteRequest = await this.quoting.findVisibleRequest(ctx, message.requestId);
       if (!quoteRequest) return null;
       const estimate = message.estimateId ? await this.quoting.findVisibleEstimate(ctx, message.estimateId) : null;
-      return {
+      const item: QuoteRequestFeedItem = {
         type: message.type as QuoteRequestFeedType,
         quoteRequest,
         estimate,
         occurredAt: new Date(message.occurredAt),
         cursor: message.seq,
       };
+      return shareable(item, state, `${quoteRequest.id}/${estimate?.id ?? ''}`);
     });
   }
 
@@ -120,10 +133,11 @@ export class FeedService {
     const sub = this.hub.open(userId, (m) => m.feed === 'ESTIMATE' && m.requestId === request.id);
     await this.resume(sub, after, { userId, feed: 'ESTIMATE', requestId: request.id });
     return mapFeed(sub, async (message) => {
-      freshState(this.eventStates, ctx, message.seq);
+      const state = freshState(this.eventStates, ctx, message.seq);
       const estimate = message.estimateId ? await this.quoting.findVisibleEstimate(ctx, message.estimateId) : null;
       if (!estimate || estimate.request.id !== request.id) return null;
-      return { type: message.type as EstimateFeedType, estimate, occurredAt: new Date(message.occurredAt), cursor: message.seq };
+      const item: EstimateFeedItem = { type: message.type as EstimateFeedType, estimate, occurredAt: new Date(message.occurredAt), cursor: message.seq };
+      return shareable(item, state, estimate.id);
     });
   }
 
