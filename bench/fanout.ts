@@ -2,8 +2,9 @@
 // Redis, opened from two load-generator processes. For each of R requests (a consumer's requestQuotes
 // naming nobody: every manufacturer covers RING, so all N are recipients) it measures the time from the
 // mutation's response to the first and the last subscriber receiving it; then estimates submitted at a
-// fixed rate (open loop) and the time from each submit to the consumer's estimateFeed. Meanwhile a small
-// closed-loop catalog load runs against the servers (its p99 shows stalls from outside) and an in-process
+// fixed rate (open loop, after a warm-up at the same rate) and the time from each submit to the consumer's
+// estimateFeed. Meanwhile a small open-loop catalog load runs against the servers (its p99 shows stalls
+// from outside) and an in-process
 // probe (bench/probe.ts, preloaded) records event-loop delay. The floor runs the same subscribers as plain
 // `ws` sockets on bench/fanout-floor.ts, with the same payload published through the same Redis.
 //
@@ -38,6 +39,7 @@ import {
   sleep,
   spawnNode,
   startLoad,
+  postJson,
   startProduct,
   stats,
   waitReady,
@@ -47,6 +49,9 @@ import {
 } from './lib.js';
 import { CATALOG_QUERY } from './http.js';
 import { seedFanout } from './seed.js';
+
+/** Seconds of submits at the rate before the measured ones. */
+const ESTIMATE_WARMUP_SECONDS = 5;
 
 export const FEED_QUERY = 'subscription { quoteRequestFeed { type cursor occurredAt quoteRequest { id status createdAt items { quantity design { title } } } } }';
 const ESTIMATE_FEED_QUERY =
@@ -63,8 +68,8 @@ export interface FanoutOptions {
   seconds: number;
   /** Give up on one broadcast after this long (the run always ends). */
   requestTimeoutMs: number;
-  /** Catalog-load connections per server during the fan-out. */
-  loadConcurrency: number;
+  /** Catalog requests per second and server during the fan-out (open loop). */
+  catalogRate: number;
   floor: boolean;
   product: boolean;
   /** Extra node flags for the product's server processes (e.g. --cpu-prof). */
@@ -131,12 +136,8 @@ async function collect(generators: Generator[], id: string, t0: number) {
 }
 
 async function gql(url: string, query: string, variables: unknown, token: string) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: unknown[] };
+  const res = await postJson(url, JSON.stringify({ query, variables }), { authorization: `Bearer ${token}` });
+  return JSON.parse(res.body) as { data?: any; errors?: unknown[] };
 }
 
 const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString();
@@ -203,7 +204,7 @@ async function productRun(n: number, options: FanoutOptions) {
     await sleep(3000);
 
     // Catalog p99 with the subscribers connected but idle: the baseline for "during the fan-out".
-    const idleLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.loadConcurrency));
+    const idleLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.catalogRate));
     await sleep(5000);
     const catalogIdle = await Promise.all(idleLoad.map((l) => l.stop()));
     const loopIdle = await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
@@ -227,48 +228,69 @@ async function productRun(n: number, options: FanoutOptions) {
     }
     await sleep(1500);
     await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
-    const estimateLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.loadConcurrency));
+    // Submits at the rate, open loop; `pick(i)` names the request and the manufacturer of the i-th.
+    const submitAtRate = (count: number, pick: (i: number) => { requestId: string; maker: string }) => {
+      const sent: Array<{ t0: number; tResp: number; id: string | null }> = [];
+      const pending: Promise<void>[] = [];
+      const start = now();
+      const done = (async () => {
+        for (let i = 0; i < count; i++) {
+          const due = start + (i * 1000) / options.rate;
+          const wait = due - now();
+          if (wait > 1) await sleep(wait);
+          const { requestId, maker } = pick(i);
+          const amount = `${1000 + i}.00`;
+          const entry = { t0: now(), tResp: NaN, id: null as string | null };
+          sent.push(entry);
+          pending.push(
+            gql(
+              servers[i % 2].url,
+              SUBMIT_ESTIMATE,
+              {
+                input: {
+                  requestId,
+                  price: { amount, currencyCode: 'USD' },
+                  lineItems: [{ label: 'Casting and setting', amount: { amount, currencyCode: 'USD' } }],
+                  leadTimeDays: 30,
+                  validUntil: inDays(10),
+                },
+              },
+              maker,
+            ).then(
+              (res) => {
+                entry.tResp = now();
+                entry.id = res.data?.submitEstimate?.estimate?.id ?? null;
+              },
+              () => {
+                entry.tResp = now();
+              },
+            ),
+          );
+        }
+        return (now() - start) / 1000;
+      })();
+      return { sent, done, settled: async () => Promise.all(pending) };
+    };
+    // Warm-up: the same rate for a few seconds, by manufacturers from the other end of the list (no pair is
+    // used twice), so that the measured submits meet optimised code, as a running server's would.
+    const warmup = submitAtRate(options.rate * ESTIMATE_WARMUP_SECONDS, (i) => ({
+      requestId: estimateRequests[i % estimateRequests.length],
+      maker: tokens[tokens.length - 1 - (Math.floor(i / estimateRequests.length) % tokens.length)],
+    }));
+    await warmup.done;
+    await warmup.settled();
+    await sleep(2000);
+
+    const estimateLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.catalogRate));
     const cpuBefore = servers.map((s) => procCpuMs(s.pid));
     const total = options.rate * options.seconds;
-    const sent: Array<{ t0: number; tResp: number; id: string | null }> = [];
-    const pending: Promise<void>[] = [];
-    const start = now();
-    for (let i = 0; i < total; i++) {
-      const due = start + (i * 1000) / options.rate;
-      const wait = due - now();
-      if (wait > 1) await sleep(wait);
-      const requestId = estimateRequests[i % estimateRequests.length];
-      const maker = tokens[Math.floor(i / estimateRequests.length) % tokens.length];
-      const amount = `${1000 + i}.00`;
-      const entry = { t0: now(), tResp: NaN, id: null as string | null };
-      sent.push(entry);
-      pending.push(
-        gql(
-          servers[i % 2].url,
-          SUBMIT_ESTIMATE,
-          {
-            input: {
-              requestId,
-              price: { amount, currencyCode: 'USD' },
-              lineItems: [{ label: 'Casting and setting', amount: { amount, currencyCode: 'USD' } }],
-              leadTimeDays: 30,
-              validUntil: inDays(10),
-            },
-          },
-          maker,
-        ).then(
-          (res) => {
-            entry.tResp = now();
-            entry.id = res.data?.submitEstimate?.estimate?.id ?? null;
-          },
-          () => {
-            entry.tResp = now();
-          },
-        ),
-      );
-    }
-    const sendSeconds = (now() - start) / 1000;
-    await Promise.all(pending);
+    const run = submitAtRate(total, (i) => ({
+      requestId: estimateRequests[i % estimateRequests.length],
+      maker: tokens[Math.floor(i / estimateRequests.length) % tokens.length],
+    }));
+    const sent = run.sent;
+    const sendSeconds = await run.done;
+    await run.settled();
     const deadline = now() + 10_000;
     while (now() < deadline && sent.some((s) => s.id && !received.has(s.id))) await sleep(20);
     const serverCpuMs = servers.reduce((sum, s, i) => sum + procCpuMs(s.pid) - cpuBefore[i], 0);
@@ -298,7 +320,7 @@ async function productRun(n: number, options: FanoutOptions) {
     // Broadcasts: one request at a time, each to all N; the first that does not reach everyone within
     // the time limit ends the phase (the servers are then still working through it).
     await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
-    const broadcastLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.loadConcurrency));
+    const broadcastLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.catalogRate));
     const broadcasts: Array<{ firstMs: number; lastMs: number; received: number; errors: number; mutationMs: number }> = [];
     for (let i = 0; i < options.requests; i++) {
       const t0 = now();
@@ -497,7 +519,7 @@ if (isMain(import.meta.url)) {
       rate: { type: 'string', default: '200' },
       seconds: { type: 'string', default: '10' },
       'request-timeout': { type: 'string', default: '60000' },
-      'load-concurrency': { type: 'string', default: '2' },
+      'catalog-rate': { type: 'string', default: '25' },
       'no-floor': { type: 'boolean', default: false },
       'no-product': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
@@ -510,7 +532,7 @@ if (isMain(import.meta.url)) {
     rate: Number(values.rate),
     seconds: Number(values.seconds),
     requestTimeoutMs: Number(values['request-timeout']),
-    loadConcurrency: Number(values['load-concurrency']),
+    catalogRate: Number(values['catalog-rate']),
     floor: !values['no-floor'],
     product: !values['no-product'],
     logStatements: values['log-statements'],

@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: where things are, a seeded RNG, starting and stopping server
 // processes on loopback, tokens, percentiles, the machine's load, and where results go.
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -288,33 +289,69 @@ export interface ProbeReading {
 export const PROBE = path.join(ROOT, 'dist', 'bench', 'probe.js');
 export const now = () => performance.timeOrigin + performance.now();
 
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
 /**
- * A closed-loop HTTP load of `concurrency` sequential POSTers, until stopped: latencies in ms.
- * Used as the "concurrent catalog load" whose p99 shows how much other work stalls the server.
+ * POSTs JSON over a kept-alive connection and returns status and body. The load generators share the
+ * benchmark's 2 cores with the servers, so they use node:http directly: 0.05–0.11 CPU ms per request
+ * against 0.28–0.40 for `fetch` (undici), measured on this machine (4,000 POSTs, 8 in flight).
  */
-export function startLoad(url: string, body: string, concurrency: number) {
-  let running = true;
+export function postJson(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent: keepAlive, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * An open-loop HTTP load: a POST every 1000/`rate` ms, whether or not the earlier ones have returned, until
+ * stopped. Used as the "concurrent catalog load" whose p99 shows how much other work stalls the server.
+ * Open loop, so a stall cannot hide itself: requests keep arriving during it and each one's latency is
+ * counted from when it was due (a closed loop stops sending while the server stalls, and would also
+ * take every spare CPU cycle, turning the other measurements into a contest with the readers).
+ */
+export function startLoad(url: string, body: string, rate: number) {
+  let running = rate > 0;
   const latencies: number[] = [];
+  const inFlight = new Set<Promise<void>>();
   let failures = 0;
-  const worker = async () => {
-    while (running) {
-      const t0 = performance.now();
+  const shoot = (due: number) => {
+    const request = (async () => {
       try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        await res.arrayBuffer();
-        if (res.status === 200) latencies.push(performance.now() - t0);
+        const res = await postJson(url, body);
+        if (res.status === 200) latencies.push(performance.now() - due);
         else failures += 1;
       } catch {
         failures += 1;
-        await sleep(50);
       }
-    }
+    })();
+    inFlight.add(request);
+    void request.finally(() => inFlight.delete(request));
   };
-  const workers = Array.from({ length: concurrency }, worker);
+  const loop = (async () => {
+    const start = performance.now();
+    for (let i = 0; running; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      if (running) shoot(due);
+    }
+  })();
   return {
     async stop() {
       running = false;
-      await Promise.all(workers);
+      await loop;
+      await Promise.all(inFlight);
       return { ...stats(latencies), failures };
     },
   };

@@ -53,7 +53,7 @@ if (only.has('fanout')) {
         rate: 200,
         seconds: 10,
         requestTimeoutMs: 60_000,
-        loadConcurrency: 2,
+        catalogRate: 25,
         floor: true,
         product: true,
       }),
