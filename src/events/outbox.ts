@@ -83,7 +83,10 @@ export class OutboxRelay {
   /** The highest seq this relay has published; the next pass marks everything up to it as published. */
   private published = 0n;
   private running: Promise<void> | null = null;
-  private again = false;
+  /** A pass is wanted whatever it may find (timer, marking, takeover, a NOTIFY without an id). */
+  private wanted = false;
+  /** Outbox ids named by NOTIFYs that arrived while a pass ran and that it did not number. */
+  private heard = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private markTimer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -108,10 +111,24 @@ export class OutboxRelay {
    */
   kick(takeOver = false): void {
     if (this.stopped || (!this.leader && !takeOver)) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
+    this.wanted = true;
+    this.schedule();
+  }
+
+  /**
+   * A commit's NOTIFY names the highest outbox id it inserted. When it arrives during a pass, that pass may
+   * already have numbered it (it committed before the pass's statement began): then no further pass is run
+   * for it. One heard before a pass begins is always seen by that pass.
+   */
+  private heardCommit(payload: string | undefined): void {
+    if (this.stopped || !this.leader) return;
+    if (payload && /^[1-9]\d{0,18}$/.test(payload)) this.heard.add(payload);
+    else this.wanted = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.running) return;
     this.running = this.drainLoop().finally(() => (this.running = null));
   }
 
@@ -137,7 +154,7 @@ export class OutboxRelay {
       this.logger.warn({ err: err.message }, 'outbox relay connection lost');
       this.drop(client);
     });
-    client.on('notification', () => this.kick());
+    client.on('notification', (message) => this.heardCommit(message.payload));
     await client.connect();
     this.client = client;
     return client;
@@ -154,23 +171,29 @@ export class OutboxRelay {
 
   private async drainLoop(): Promise<void> {
     do {
-      this.again = false;
+      this.wanted = false;
+      // Heard before this pass: its statement sees them (numbered now or earlier), so they are done with.
+      this.heard = new Set();
       const client = this.client;
+      let numbered: Set<string>;
       try {
-        await this.drainOnce();
+        numbered = await this.drainOnce();
       } catch (error) {
         this.logger.warn({ err: error instanceof Error ? error.message : error }, 'outbox relay pass failed; will retry');
         if (client) this.drop(client);
         return;
       }
-    } while (this.again && !this.stopped);
+      for (const id of this.heard) if (numbered.has(id)) this.heard.delete(id);
+    } while ((this.wanted || this.heard.size > 0) && !this.stopped);
   }
 
-  private async drainOnce(): Promise<void> {
+  /** One pass; returns the outbox ids it numbered. */
+  private async drainOnce(): Promise<Set<string>> {
+    const numberedIds = new Set<string>();
     const client = await this.connect();
     if (!this.leader) {
       const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RELAY_LOCK_KEY]);
-      if (!rows[0].locked) return; // another process relays; it hears our commits through NOTIFY
+      if (!rows[0].locked) return numberedIds; // another process relays; it hears our commits through NOTIFY
       await client.query('listen event_outbox');
       this.leader = true;
       this.published = 0n;
@@ -180,8 +203,10 @@ export class OutboxRelay {
     // (in id order), and return every numbered row not yet published (after a takeover: the previous
     // relay's unconfirmed ones too; subscribers drop a seq they have seen).
     for (;;) {
-      const { rows } = await client.query<OutboxRow>(
-        `with done as (
+      // A named (prepared) statement: parsed and planned once per connection, not on every pass.
+      const { rows } = await client.query<OutboxRow & { id: string; fresh: boolean }>({
+        name: 'outbox-relay-pass',
+        text: `with done as (
            update event_outbox set published_at = now() where published_at is null and seq <= $1
          ), next as (
            select id, row_number() over (order by id) as rn from event_outbox where seq is null order by id limit ${BATCH}
@@ -189,15 +214,16 @@ export class OutboxRelay {
            select coalesce(max(seq), 0) as s from event_outbox
          ), numbered as (
            update event_outbox e set seq = base.s + next.rn from next, base where e.id = next.id
-           returning ${OUTBOX_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
+           returning e.id, ${OUTBOX_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
          )
-         select ${OUTBOX_COLUMNS} from numbered
+         select id, true as fresh, ${OUTBOX_COLUMNS} from numbered
          union all
-         select ${OUTBOX_COLUMNS} from event_outbox where published_at is null and seq > $1
+         select id, false as fresh, ${OUTBOX_COLUMNS} from event_outbox where published_at is null and seq > $1
          order by seq limit ${2 * BATCH}`,
-        [this.published.toString()],
-      );
-      if (rows.length === 0) return;
+        values: [this.published.toString()],
+      });
+      for (const row of rows) if (row.fresh) numberedIds.add(String(row.id));
+      if (rows.length === 0) return numberedIds;
       // Published in order on one connection, without waiting for each reply (pipelined).
       await withTimeout(Promise.all(rows.map((row) => this.bus.publish(JSON.stringify(toFeedMessage(row))))), 5000);
       this.published = BigInt(rows[rows.length - 1].seq);
@@ -206,7 +232,7 @@ export class OutboxRelay {
         this.markTimer = null;
         this.kick();
       }, MARK_DELAY_MS);
-      if (rows.length < BATCH) return; // else more may wait: rows left out stay numbered and unpublished
+      if (rows.length < BATCH) return numberedIds; // else more may wait: rows left out stay numbered and unpublished
     }
   }
 }

@@ -10,6 +10,7 @@ export const migrationNames = [
   'Migration20261203030000_email_lower_check',
   'Migration20261203040000_outbox_notify',
   'Migration20261203050000_one_active_estimate_per_statement',
+  'Migration20261203060000_outbox_notify_ids',
 ] as const;
 
 export async function loadMigrations(): Promise<MigrationObject[]> {
@@ -20,6 +21,7 @@ export async function loadMigrations(): Promise<MigrationObject[]> {
     import('./Migration20261203030000_email_lower_check.js'),
     import('./Migration20261203040000_outbox_notify.js'),
     import('./Migration20261203050000_one_active_estimate_per_statement.js'),
+    import('./Migration20261203060000_outbox_notify_ids.js'),
   ]);
   return migrationNames.map((name, i) => ({ name, class: modules[i][name] }));
 }
