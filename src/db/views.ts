@@ -27,3 +27,28 @@ export const toDateOrNull = (value: string | Date | null): Date | null => (value
 export function rows<R>(em: EntityManager, sql: string, params: unknown[] = []): Promise<R[]> {
   return em.execute(sql, params as never[], 'all') as Promise<R[]>;
 }
+
+type PgClient = { query<R>(config: { name: string; text: string; values: unknown[] } | string): Promise<{ rows: R[] }> };
+
+/**
+ * Runs `work` on a pooled connection of the EntityManager's pool, outside any of its transactions, for a hot
+ * statement that should be prepared (named): PostgreSQL then parses and plans it once per connection instead
+ * of on every call. Statements are logged like the ORM's (`query` debug namespace).
+ */
+export async function onPooledConnection<T>(em: EntityManager, work: (client: PgClient) => Promise<T>): Promise<T> {
+  const knexClient = em.getConnection().getKnex().client as { acquireConnection(): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
+  const client = await knexClient.acquireConnection();
+  try {
+    return await work(client);
+  } finally {
+    await knexClient.releaseConnection(client);
+  }
+}
+
+/** A named prepared statement (`$n` placeholders) on `client`; the name must always go with the same text. */
+export async function prepared<R>(em: EntityManager, client: PgClient, name: string, text: string, values: unknown[]): Promise<R[]> {
+  const started = performance.now();
+  const { rows: found } = await client.query<R>({ name, text, values });
+  em.config.getLogger().logQuery({ query: text, took: Math.round(performance.now() - started), results: found.length, level: 'info' });
+  return found;
+}

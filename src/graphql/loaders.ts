@@ -56,7 +56,8 @@ export function createLoaders(em: EntityManager) {
     users,
     designs: viewLoader(em, `select ${DESIGN_COLUMNS} from designs d where d.id`, designView),
     quoteRequests: viewLoader(em, `select ${REQUEST_COLUMNS} from quote_requests q where q.id`, requestView),
-    estimates: viewLoader(em, `select ${ESTIMATE_COLUMNS} from estimates e where e.id`, estimateView),
+    // With its manufacturer, in the same statement: an estimate is shown with who made it (feeds, matches).
+    estimates: viewLoader(em, `select ${ESTIMATE_COLUMNS}, ${userColumn('e.manufacturer_id')} from estimates e where e.id`, withUser<EstimateRow, Estimate>(estimateView)),
     itemsByRequest: childrenLoader(em, `select ${ITEM_COLUMNS} from quote_request_items i where i.request_id`, 'i.position', itemView, byRequest),
     recipientsByRequest: childrenLoader(
       em,

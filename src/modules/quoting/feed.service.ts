@@ -134,7 +134,9 @@ export class FeedService {
     await this.resume(sub, after, { userId, feed: 'ESTIMATE', requestId: request.id });
     return mapFeed(sub, async (message) => {
       const state = freshState(this.eventStates, ctx, message.seq);
-      const estimate = message.estimateId ? await this.quoting.findVisibleEstimate(ctx, message.estimateId) : null;
+      // The subscriber is this request's consumer (checked above; a request never changes hands), who sees
+      // every estimate on it: one statement reads the estimate with its manufacturer.
+      const estimate = message.estimateId ? await ctx.loaders.estimates.load(message.estimateId) : null;
       if (!estimate || estimate.request.id !== request.id) return null;
       const item: EstimateFeedItem = { type: message.type as EstimateFeedType, estimate, occurredAt: new Date(message.occurredAt), cursor: message.seq };
       return shareable(item, state, estimate.id);

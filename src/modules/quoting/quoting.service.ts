@@ -9,7 +9,7 @@ import { Problems, UserErrorCode, UserErrors, notFound, userError } from '../../
 import { cleanText } from '../../graphql/input.js';
 import { formatAmount, normalizeAmount } from '../../graphql/money.js';
 import { isUuid, keysetPage, type PageWindow } from '../../graphql/connection.js';
-import { rows, toDate, view } from '../../db/views.js';
+import { onPooledConnection, prepared, rows, toDate, view } from '../../db/views.js';
 import { MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow } from './quoting.rows.js';
 import { recordEvents, type NewEvent } from '../../events/outbox.js';
 import type { Context } from '../../server/context.js';
@@ -127,6 +127,39 @@ function recipientIds(recipients: QuoteRecipient[]): Set<string> {
   if (!ids) recipientSets.set(recipients, (ids = new Set(recipients.map((r) => r.manufacturer.id))));
   return ids;
 }
+
+/**
+ * submitEstimate's one statement ($1 request, $2 manufacturer, $3 now, $4 new estimate id, $5 amount,
+ * $6 currency, $7 line items, $8 lead time, $9 valid until, $10 note, $11/$12 the event types).
+ */
+const SUBMIT_ESTIMATE_SQL = `with q as (
+    select id, consumer_id, status, expires_at from quote_requests where id = $1::uuid for update
+  ), r as (
+    select id, status from quote_recipients where request_id = (select id from q) and manufacturer_id = $2::uuid for update
+  ), prev as (
+    select max(version) as version, max(id::text) filter (where status = 'ACTIVE') as active_id
+    from estimates where request_id = (select id from q) and manufacturer_id = $2::uuid
+  ), ok as (
+    select q.id, q.consumer_id, prev.version, prev.active_id::uuid as active_id, r.id as recipient_id from q, r, prev
+    where r.status <> 'DECLINED' and q.status = 'OPEN' and q.expires_at > $3::timestamptz
+  ), superseded as (
+    -- Only if it is still ACTIVE once the lock is held: a withdrawal (or the expiry sweep) committed
+    -- while this statement waited keeps its status, and this estimate is then a first one (SUBMITTED).
+    update estimates set status = 'SUPERSEDED', updated_at = $3::timestamptz
+    where id = (select active_id from ok) and status = 'ACTIVE' returning id
+  ), e as (
+    insert into estimates (id, request_id, manufacturer_id, version, status, amount, currency_code, line_items, lead_time_days, valid_until, note, created_at, updated_at)
+    select $4::uuid, ok.id, $2::uuid, coalesce(ok.version, 0) + 1, 'ACTIVE', $5::numeric, $6::text, $7::jsonb, $8::int, $9::timestamptz, $10::text, $3::timestamptz, $3::timestamptz from ok
+    returning *
+  ), answered as (
+    update quote_recipients set status = 'QUOTED', responded_at = $3::timestamptz where id = (select recipient_id from ok)
+  ), event as (
+    insert into event_outbox (feed, type, audience, quote_request_id, estimate_id, occurred_at)
+    select 'ESTIMATE', case when superseded.id is null then $11::text else $12::text end, array[ok.consumer_id], ok.id, $4::uuid, $3::timestamptz
+    from ok left join superseded on true
+  )
+  select q.id as found, q.status as request_status, q.expires_at as request_expires_at, r.status as recipient_status, e.*
+  from (select 1) as one left join q on true left join r on true left join e on true`;
 
 export class QuotingService {
   constructor(
@@ -370,68 +403,40 @@ export class QuotingService {
     if (!isUuid(data.requestId)) throw notFound('Quote request', field);
     const id = randomUUID();
     const at = now.toISOString();
-    const run = (em: EntityManager) => rows<Partial<EstimateRow> & { found: string | null; request_status: QuoteRequestStatus | null; request_expires_at: string | null; recipient_status: RecipientStatus | null }>(
-      em,
-      `with q as (
-         select id, consumer_id, status, expires_at from quote_requests where id = ? for update
-       ), r as (
-         select id, status from quote_recipients where request_id = (select id from q) and manufacturer_id = ? for update
-       ), prev as (
-         select max(version) as version, max(id::text) filter (where status = 'ACTIVE') as active_id
-         from estimates where request_id = (select id from q) and manufacturer_id = ?
-       ), ok as (
-         select q.id, q.consumer_id, prev.version, prev.active_id::uuid as active_id, r.id as recipient_id from q, r, prev
-         where r.status <> 'DECLINED' and q.status = 'OPEN' and q.expires_at > ?::timestamptz
-       ), superseded as (
-         -- Only if it is still ACTIVE once the lock is held: a withdrawal (or the expiry sweep) committed
-         -- while this statement waited keeps its status, and this estimate is then a first one (SUBMITTED).
-         update estimates set status = 'SUPERSEDED', updated_at = ?::timestamptz
-         where id = (select active_id from ok) and status = 'ACTIVE' returning id
-       ), e as (
-         insert into estimates (id, request_id, manufacturer_id, version, status, amount, currency_code, line_items, lead_time_days, valid_until, note, created_at, updated_at)
-         select ?, ok.id, ?, coalesce(ok.version, 0) + 1, 'ACTIVE', ?, ?, ?::jsonb, ?, ?::timestamptz, ?, ?::timestamptz, ?::timestamptz from ok
-         returning *
-       ), answered as (
-         update quote_recipients set status = 'QUOTED', responded_at = ?::timestamptz where id = (select recipient_id from ok)
-       ), event as (
-         insert into event_outbox (feed, type, audience, quote_request_id, estimate_id, occurred_at)
-         select 'ESTIMATE', case when superseded.id is null then ? else ? end, array[ok.consumer_id], ok.id, ?, ?::timestamptz
-         from ok left join superseded on true
-       )
-       select q.id as found, q.status as request_status, q.expires_at as request_expires_at, r.status as recipient_status, e.*
-       from (select 1) as one left join q on true left join r on true left join e on true`,
-      [
-        data.requestId,
-        me(ctx),
-        me(ctx),
-        at,
-        at,
-        id,
-        me(ctx),
-        total!.toFixed(),
-        currency,
-        JSON.stringify(lineItems.map((l) => ({ label: l!.label, amount: l!.amount.toFixed() }))),
-        data.leadTimeDays,
-        data.validUntil.toISOString(),
-        note,
-        at,
-        at,
-        at,
-        EstimateFeedType.SUBMITTED,
-        EstimateFeedType.REVISED,
-        id,
-        at,
-      ],
-    );
-    let row: Awaited<ReturnType<typeof run>>[number];
+    type SubmitRow = Partial<EstimateRow> & { found: string | null; request_status: QuoteRequestStatus | null; request_expires_at: string | null; recipient_status: RecipientStatus | null };
+    const values = [
+      data.requestId,
+      me(ctx),
+      at,
+      id,
+      total!.toFixed(),
+      currency,
+      JSON.stringify(lineItems.map((l) => ({ label: l!.label, amount: l!.amount.toFixed() }))),
+      data.leadTimeDays,
+      data.validUntil.toISOString(),
+      note,
+      EstimateFeedType.SUBMITTED,
+      EstimateFeedType.REVISED,
+    ];
+    // A prepared statement: parsed and planned once per pooled connection (src/db/views.ts).
+    const submit = (client: Parameters<typeof prepared>[1]) => prepared<SubmitRow>(ctx.em, client, 'submit-estimate', SUBMIT_ESTIMATE_SQL, values);
+    let row: SubmitRow;
     try {
-      [row] = await run(ctx.em);
+      [row] = await onPooledConnection(ctx.em, submit);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code !== '23505' && code !== '23P01') throw error;
-      [row] = await ctx.em.transactional(async (tx) => {
-        await rows(tx, 'select 1 from quote_requests where id = ? for update', [data.requestId]);
-        return run(tx);
+      [row] = await onPooledConnection(ctx.em, async (client) => {
+        await client.query('begin');
+        try {
+          await client.query({ name: 'lock-quote-request', text: 'select 1 from quote_requests where id = $1::uuid for update', values: [data.requestId] });
+          const found = await submit(client);
+          await client.query('commit');
+          return found;
+        } catch (failure) {
+          await client.query('rollback');
+          throw failure;
+        }
       });
     }
     if (!row.id) {
