@@ -156,6 +156,7 @@ function loopOf(readings: ProbeReading[]) {
     p99: Math.max(...readings.map((r) => r.eventLoopDelayMs.p99)),
     max: Math.max(...readings.map((r) => r.eventLoopDelayMs.max)),
     rssMiB: readings.map((r) => round(r.memory.rss / 2 ** 20, 0)),
+    gcPauseMaxMs: Math.max(...readings.map((r) => r.gcPauses?.maxMs ?? 0)),
   };
 }
 
@@ -309,6 +310,11 @@ async function productRun(n: number, options: FanoutOptions) {
       submitToConsumerMs: { p50: round(fromSubmit.p50), p99: round(fromSubmit.p99), max: round(fromSubmit.max) },
       responseToConsumerMs: { p50: round(fromResponse.p50), p99: round(fromResponse.p99), max: round(fromResponse.max) },
       submitMutationMs: { p50: round(mutation.p50), p99: round(mutation.p99) },
+      /** The 20 slowest deliveries: when (ms into the phase) the submit was sent, mutation and delivery ms. */
+      slowest: delivered
+        .map((s) => ({ atMs: round(s.t0 - sent[0].t0), mutationMs: round(s.tResp - s.t0), deliveredMs: round(received.get(s.id!)! - s.t0) }))
+        .sort((a, b) => b.deliveredMs - a.deliveredMs)
+        .slice(0, 20),
       /** Both server processes' CPU over the phase (submits, their delivery, and the small catalog load) per submit. */
       serverCpuMsPerSubmit: round(serverCpuMs / total, 1),
       catalogDuring: catalogEstimates.map((c) => ({ p50: round(c.p50), p99: round(c.p99), max: round(c.max), n: c.n })),
