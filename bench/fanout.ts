@@ -12,6 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createClient as createWsClient, type Client } from 'graphql-ws';
 import { createClient as createRedisClient } from 'redis';
@@ -283,6 +284,9 @@ async function productRun(n: number, options: FanoutOptions) {
     await sleep(2000);
 
     const estimateLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.catalogRate));
+    // The measuring process's own event-loop delay: a stall here would delay its timestamps, not the servers.
+    const ownLoop = monitorEventLoopDelay({ resolution: 10 });
+    ownLoop.enable();
     const cpuBefore = servers.map((s) => procCpuMs(s.pid));
     const total = options.rate * options.seconds;
     const run = submitAtRate(total, (i) => ({
@@ -311,6 +315,7 @@ async function productRun(n: number, options: FanoutOptions) {
       responseToConsumerMs: { p50: round(fromResponse.p50), p99: round(fromResponse.p99), max: round(fromResponse.max) },
       submitMutationMs: { p50: round(mutation.p50), p99: round(mutation.p99) },
       /** The 20 slowest deliveries: when (ms into the phase) the submit was sent, mutation and delivery ms. */
+      benchProcessEventLoopMaxMs: round(ownLoop.max / 1e6),
       slowest: delivered
         .map((s) => ({ atMs: round(s.t0 - sent[0].t0), mutationMs: round(s.tResp - s.t0), deliveredMs: round(received.get(s.id!)! - s.t0) }))
         .sort((a, b) => b.deliveredMs - a.deliveredMs)

@@ -73,6 +73,34 @@ export function toFeedMessage(row: OutboxRow): FeedMessage {
 export const OUTBOX_COLUMNS = 'seq, feed, type, audience, quote_request_id, estimate_id, occurred_at';
 
 /**
+ * One relay pass ($1: the highest seq published so far): mark what the previous pass published, number the
+ * rows committed since (in id order), and return every numbered row not yet published, with `fresh` on the
+ * ones this pass numbered.
+ */
+export const RELAY_PASS_SQL = `with done as (
+    update event_outbox set published_at = now() where published_at is null and seq <= $1
+  ), next as (
+    select id, row_number() over (order by id) as rn from event_outbox where seq is null order by id limit ${BATCH}
+  ), base as (
+    select coalesce(max(seq), 0) as s from event_outbox
+  ), numbered as (
+    update event_outbox e set seq = base.s + next.rn from next, base where e.id = next.id
+    returning e.id, ${OUTBOX_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
+  )
+  select id, true as fresh, ${OUTBOX_COLUMNS} from numbered
+  union all
+  select id, false as fresh, ${OUTBOX_COLUMNS} from event_outbox where published_at is null and seq > $1
+  order by seq limit ${2 * BATCH}`;
+
+/**
+ * The relay connection's session: plain index scans for the pass. Every event leaves two dead entries in the
+ * partial indexes the pass reads (numbered, then published); a bitmap scan visits all of them on every pass
+ * until VACUUM comes (0.43 ms a pass after 3,000 events, growing), an index scan marks them dead on the first
+ * visit and skips them afterwards (0.02 ms).
+ */
+export const RELAY_SESSION_SQL = 'set enable_bitmapscan = off';
+
+/**
  * One process at a time is the relay: the first to take the advisory lock keeps it for as long as its
  * connection lives, LISTENs for the NOTIFY every event-writing commit sends (any process), and drains.
  * The others try the lock every `pollMs`, so one takes over within that time when the relay process dies.
@@ -156,6 +184,7 @@ export class OutboxRelay {
     });
     client.on('notification', (message) => this.heardCommit(message.payload));
     await client.connect();
+    await client.query(RELAY_SESSION_SQL);
     this.client = client;
     return client;
   }
@@ -206,20 +235,7 @@ export class OutboxRelay {
       // A named (prepared) statement: parsed and planned once per connection, not on every pass.
       const { rows } = await client.query<OutboxRow & { id: string; fresh: boolean }>({
         name: 'outbox-relay-pass',
-        text: `with done as (
-           update event_outbox set published_at = now() where published_at is null and seq <= $1
-         ), next as (
-           select id, row_number() over (order by id) as rn from event_outbox where seq is null order by id limit ${BATCH}
-         ), base as (
-           select coalesce(max(seq), 0) as s from event_outbox
-         ), numbered as (
-           update event_outbox e set seq = base.s + next.rn from next, base where e.id = next.id
-           returning e.id, ${OUTBOX_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
-         )
-         select id, true as fresh, ${OUTBOX_COLUMNS} from numbered
-         union all
-         select id, false as fresh, ${OUTBOX_COLUMNS} from event_outbox where published_at is null and seq > $1
-         order by seq limit ${2 * BATCH}`,
+        text: RELAY_PASS_SQL,
         values: [this.published.toString()],
       });
       for (const row of rows) if (row.fresh) numberedIds.add(String(row.id));
