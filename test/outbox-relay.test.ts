@@ -2,10 +2,14 @@
 // partial indexes the pass reads (numbered, then published), and the pass must not visit them again and
 // again until VACUUM comes. Measured as work (buffers touched by the statement), not as time.
 import { randomUUID } from 'node:crypto';
+import { parse } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELAY_PASS_SQL, RELAY_SESSION_SQL } from '../src/events/outbox.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { createDesign, requestQuotes } from './support/quoting.js';
+import { signUp, signUpManufacturer } from './support/users.js';
+import { subscribe } from './support/ws.js';
 
 let t: TestApp;
 let db: pg.Client;
@@ -61,5 +65,47 @@ describe('outbox relay pass', () => {
     } finally {
       await relay.end();
     }
+  });
+});
+
+describe('outbox numbering after retention', () => {
+  let pruning: TestApp;
+  beforeAll(async () => {
+    pruning = await startTestApp({ OUTBOX_RETENTION_SECONDS: '1', EXPIRY_SWEEP_MS: '300' });
+  });
+  afterAll(() => pruning?.stop());
+
+  it('keeps numbering after the outbox was pruned empty, so live events and cursors go on', async () => {
+    type Event = { quoteRequestFeed: { type: string; cursor: string; quoteRequest: { id: string } } };
+    const designer = await signUp(pruning.gql, 'DESIGNER');
+    const ring = await createDesign(pruning.gql, designer, 'Prune Ring', 'RING');
+    const maker = await signUpManufacturer(pruning.gql, ['RING']);
+    const consumer = await signUp(pruning.gql, 'CONSUMER');
+    const feed = await subscribe<Event, Record<string, never>>(pruning.url, maker.token, parse('subscription { quoteRequestFeed { type cursor quoteRequest { id } } }'));
+    const ask = () => requestQuotes(pruning.gql, consumer, { items: [{ designId: ring.id, quantity: 1 }], manufacturerIds: [maker.id] });
+    const first = await ask();
+    const second = await ask();
+    await feed.waitFor(2);
+
+    // Given retention has deleted every event (published and older than a second)
+    const admin = new pg.Client({ connectionString: pruning.db.url });
+    await admin.connect();
+    try {
+      const deadline = Date.now() + 15_000;
+      while ((await admin.query<{ n: number }>('select count(*)::int as n from event_outbox')).rows[0].n > 0) {
+        if (Date.now() > deadline) throw new Error('the outbox was not pruned');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await admin.end();
+    }
+
+    // When another request is made, then it arrives live, with a cursor after the earlier ones
+    const third = await ask();
+    const events = await feed.waitFor(3);
+    expect(events.map((e) => e.quoteRequestFeed.quoteRequest.id)).toEqual([first.id, second.id, third.id]);
+    const cursors = events.map((e) => BigInt(e.quoteRequestFeed.cursor));
+    expect(cursors[2] > cursors[1] && cursors[1] > cursors[0]).toBe(true);
+    await feed.close();
   });
 });

@@ -82,7 +82,9 @@ export const RELAY_PASS_SQL = `with done as (
   ), next as (
     select id, row_number() over (order by id) as rn from event_outbox where seq is null order by id limit ${BATCH}
   ), base as (
-    select coalesce(max(seq), 0) as s from event_outbox
+    -- Never below what retention pruned: an emptied outbox must not restart the numbering (subscribers
+    -- drop a seq they think they have seen, and cursors must only grow).
+    select greatest(coalesce(max(seq), 0), (select pruned_through from outbox_state where id = 1)) as s from event_outbox
   ), numbered as (
     update event_outbox e set seq = base.s + next.rn from next, base where e.id = next.id
     returning e.id, ${OUTBOX_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
