@@ -10,7 +10,7 @@ import { cleanText } from '../../graphql/input.js';
 import { formatAmount, normalizeAmount } from '../../graphql/money.js';
 import { isUuid, keysetPage, type PageWindow } from '../../graphql/connection.js';
 import { onPooledConnection, prepared, rows, toDate, view } from '../../db/views.js';
-import { MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow } from './quoting.rows.js';
+import { ESTIMATE_COLUMNS, MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow } from './quoting.rows.js';
 import { recordEvents, type NewEvent } from '../../events/outbox.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
@@ -130,7 +130,9 @@ function recipientIds(recipients: QuoteRecipient[]): Set<string> {
 
 /**
  * submitEstimate's one statement ($1 request, $2 manufacturer, $3 now, $4 new estimate id, $5 amount,
- * $6 currency, $7 line items, $8 lead time, $9 valid until, $10 note, $11/$12 the event types).
+ * $6 currency, $7 line items, $8 lead time, $9 valid until, $10 note, $11/$12 the event types). Prepared,
+ * so it names its columns: with `*`, a column added by a newer version's migration while this process runs
+ * would change the result type and PostgreSQL would refuse the cached plan on every later call.
  */
 const SUBMIT_ESTIMATE_SQL = `with q as (
     select id, consumer_id, status, expires_at from quote_requests where id = $1::uuid for update
@@ -150,7 +152,7 @@ const SUBMIT_ESTIMATE_SQL = `with q as (
   ), e as (
     insert into estimates (id, request_id, manufacturer_id, version, status, amount, currency_code, line_items, lead_time_days, valid_until, note, created_at, updated_at)
     select $4::uuid, ok.id, $2::uuid, coalesce(ok.version, 0) + 1, 'ACTIVE', $5::numeric, $6::text, $7::jsonb, $8::int, $9::timestamptz, $10::text, $3::timestamptz, $3::timestamptz from ok
-    returning *
+    returning ${ESTIMATE_COLUMNS.replaceAll('e.', '')}
   ), answered as (
     update quote_recipients set status = 'QUOTED', responded_at = $3::timestamptz where id = (select recipient_id from ok)
   ), event as (
@@ -158,7 +160,7 @@ const SUBMIT_ESTIMATE_SQL = `with q as (
     select 'ESTIMATE', case when superseded.id is null then $11::text else $12::text end, array[ok.consumer_id], ok.id, $4::uuid, $3::timestamptz
     from ok left join superseded on true
   )
-  select q.id as found, q.status as request_status, q.expires_at as request_expires_at, r.status as recipient_status, e.*
+  select q.id as found, q.status as request_status, q.expires_at as request_expires_at, r.status as recipient_status, ${ESTIMATE_COLUMNS}
   from (select 1) as one left join q on true left join r on true left join e on true`;
 
 export class QuotingService {
