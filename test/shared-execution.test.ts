@@ -2,6 +2,7 @@
 // subscriber whose answer depends on who they are (sealed estimates, recipients, the consumer's e-mail once
 // matched, the estimate on an ACCEPTED event) still gets its own.
 import { parse } from 'graphql';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcceptEstimateDocument } from './generated/graphql.js';
 import { startTestApp, type TestApp } from './support/app.js';
@@ -143,5 +144,37 @@ describe('subscription results shared between subscribers', () => {
       expect(feed.errors).toEqual([]);
       await feed.close();
     }
+  });
+});
+
+describe('a feed that fails on an event', () => {
+  it('ends with the error and releases its place in the hub when the event cannot be loaded', async () => {
+    const designer = await signUp(t.gql, 'DESIGNER');
+    const ring = await createDesign(t.gql, designer, 'Broken Ring', 'RING');
+    const maker = await signUpManufacturer(t.gql, ['RING']);
+    const consumer = await signUp(t.gql, 'CONSUMER');
+    const request = await requestQuotes(t.gql, consumer, { items: [{ designId: ring.id, quantity: 1 }], manufacturerIds: [maker.id] });
+    const baseline = t.app.services.hub.size;
+    const feed = await subscribe<PlainEvent, Record<string, never>>(t.url, maker.token, PLAIN);
+    expect(t.app.services.hub.size).toBe(baseline + 1);
+
+    // A database failure while the event's objects are read (the table is briefly gone)
+    const admin = new pg.Client({ connectionString: t.db.url });
+    await admin.connect();
+    try {
+      await admin.query('alter table quote_requests rename to quote_requests_away');
+      await admin.query(
+        `insert into event_outbox (feed, type, audience, quote_request_id, occurred_at) values ('QUOTE_REQUEST', 'REQUESTED', array[$1::uuid], $2::uuid, now())`,
+        [maker.id, request.id],
+      );
+      const deadline = Date.now() + 10_000;
+      while (feed.errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await admin.query('alter table quote_requests_away rename to quote_requests');
+      await admin.end();
+    }
+    expect(feed.errors).toHaveLength(1);
+    expect(t.app.services.hub.size).toBe(baseline);
+    await feed.close();
   });
 });

@@ -23,6 +23,10 @@ export class FeedSubscription implements AsyncIterableIterator<FeedMessage> {
     private readonly onClose: (sub: FeedSubscription) => void,
   ) {}
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   offer(message: FeedMessage): void {
     if (this.closed) return;
     const seq = BigInt(message.seq);

@@ -132,7 +132,14 @@ function mapStream(stream: AsyncIterable<unknown>, map: (value: unknown) => Prom
   };
   return {
     async next() {
-      const step = await source.next();
+      let step: IteratorResult<unknown>;
+      try {
+        step = await source.next();
+      } catch (error) {
+        // The subscription ends with this error: release the source (graphql-ws forgets the subscription).
+        await source.return?.();
+        throw error;
+      }
       if (step.done) return { value: undefined, done: true };
       try {
         const value = await map(step.value);

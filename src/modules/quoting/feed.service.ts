@@ -70,6 +70,7 @@ function mapFeed<T>(sub: FeedSubscription, load: (message: FeedMessage) => Promi
         if (result.done) return { value: undefined, done: true };
         // One event wakes every subscriber in this process at once: they start on it a slice at a time.
         await nextSlice('start');
+        if (sub.isClosed) return { value: undefined, done: true };
         const item = await load(result.value);
         if (item) return { value: item, done: false };
       }
