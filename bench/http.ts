@@ -5,12 +5,11 @@
 // Before measuring, each server's answer is checked against the product's (same data).
 //
 //   node dist/bench/http.js [--duration 10] [--warmup 15] [--connections 32] [--rounds 2]
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Decimal } from 'decimal.js';
 import pg from 'pg';
-import { BENCH_PASSWORD, JWT_SECRET, freePort, isMain, load, log, machine, procCpuMs, round, spawnNode, startProduct, waitReady, writeResult, type Proc } from './lib.js';
+import { BENCH_PASSWORD, JWT_SECRET, cpuTimes, freePort, isMain, load, log, machine, procCpuMs, round, spawnNode, startProduct, waitReady, writeResult, type Proc } from './lib.js';
 import { seedBench, type BenchSeed } from './seed.js';
 
 export const CATALOG_QUERY =
@@ -64,15 +63,6 @@ export interface HttpOptions {
   /** Start the product with these extra node flags (e.g. --cpu-prof). */
   productNodeArgs?: string[];
   targets?: Target[];
-}
-
-/** Machine-wide CPU busy fraction between two reads of /proc/stat. */
-function cpuTimes(): { busy: number; total: number } {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const n = fields.map(Number);
-  const idle = n[3] + n[4];
-  const total = n.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
 }
 
 async function startTarget(target: Target, databaseUrl: string, productNodeArgs: string[]): Promise<Server> {

@@ -357,3 +357,28 @@ export function startLoad(url: string, body: string, rate: number) {
     },
   };
 }
+
+/** Machine-wide CPU times from /proc/stat (busy and total, in ticks). */
+export function cpuTimes(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const n = fields.map(Number);
+  const idle = n[3] + n[4];
+  const total = n.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * Waits until the machine is quiet (under 15 % busy over a second; at most `maxMs`): processes of the previous
+ * part (servers shutting down, an embedded PostgreSQL writing its shutdown checkpoint) must not be measured
+ * as part of the next one.
+ */
+export async function settle(maxMs = 30_000): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const a = cpuTimes();
+    await sleep(1000);
+    const b = cpuTimes();
+    const busy = (100 * (b.busy - a.busy)) / Math.max(b.total - a.total, 1);
+    if (busy < 15 || performance.now() - started > maxMs) return Math.round(busy);
+  }
+}

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { printFanout, runFanout } from './fanout.js';
 import { printHttp, runHttp } from './http.js';
-import { RESULTS_DIR, load, log, machine } from './lib.js';
+import { RESULTS_DIR, load, log, machine, settle } from './lib.js';
 import { printMemory, runMemory } from './memory.js';
 import { seedBench } from './seed.js';
 import { printStartup, runStartup } from './startup.js';
@@ -45,6 +45,7 @@ if (only.has('http')) {
   print(printHttp(await runHttp({ duration: Number(values.duration), warmup: 15, connections: 32, rounds: Number(values.rounds), seed })));
 }
 if (only.has('fanout')) {
+  await settle();
   print(
     printFanout(
       await runFanout({
@@ -60,8 +61,15 @@ if (only.has('fanout')) {
     ),
   );
 }
-if (only.has('memory')) print(printMemory(await runMemory({ connections: 5000, cycles: 10_000, concurrency: 50, holdMs: 10 })));
-if (only.has('startup')) print(printStartup(await runStartup({ later: 3 })));
+// Each part starts on a quiet machine (the previous part's processes may still be exiting).
+if (only.has('memory')) {
+  await settle();
+  print(printMemory(await runMemory({ connections: 5000, cycles: 10_000, concurrency: 50, holdMs: 10 })));
+}
+if (only.has('startup')) {
+  await settle();
+  print(printStartup(await runStartup({ later: 3 })));
+}
 
 sections.push(`load at end ${load()}`);
 writeFileSync(path.join(RESULTS_DIR, 'summary.md'), `${sections.join('\n\n')}\n`);
