@@ -21,6 +21,16 @@ export function ormConfig(clientUrl: string, options: OrmOptions = {}): Options 
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     dynamicImportProvider: (id: string) => import(id),
     pool: { min: 0, max: options.poolMax ?? 10 },
+    // knex would print its pool's warnings (a connection PostgreSQL dropped: "Connection Error: …") with
+    // console.log, past the logger and LOG_LEVEL: they go through the logger instead.
+    driverOptions: {
+      log: {
+        warn: (message: string) => options.logger?.warn({ knex: String(message) }, 'database connection warning'),
+        error: (message: string) => options.logger?.error({ knex: String(message) }, 'database connection error'),
+        deprecate: (message: string) => options.logger?.debug({ knex: String(message) }, 'database driver deprecation'),
+        debug: (message: string) => options.logger?.debug({ knex: String(message) }),
+      },
+    },
     migrations: {
       tableName: 'mikro_orm_migrations',
       migrationsList: [], // filled by migrate() when one is pending
