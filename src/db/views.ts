@@ -28,7 +28,7 @@ export function rows<R>(em: EntityManager, sql: string, params: unknown[] = []):
   return em.execute(sql, params as never[], 'all') as Promise<R[]>;
 }
 
-type PgClient = { query<R>(config: { name: string; text: string; values: unknown[] } | string): Promise<{ rows: R[] }> };
+export type PgClient = { query<R>(config: { name: string; text: string; values: unknown[] } | string): Promise<{ rows: R[] }> };
 
 /**
  * Runs `work` on a pooled connection of the EntityManager's pool, outside any of its transactions, for a hot

@@ -9,7 +9,7 @@ import { Problems, UserErrorCode, UserErrors, notFound, userError } from '../../
 import { cleanText } from '../../graphql/input.js';
 import { formatAmount, normalizeAmount } from '../../graphql/money.js';
 import { isUuid, keysetPage, type PageWindow } from '../../graphql/connection.js';
-import { onPooledConnection, prepared, rows, toDate, view } from '../../db/views.js';
+import { onPooledConnection, prepared, rows, toDate, view, type PgClient } from '../../db/views.js';
 import { ESTIMATE_COLUMNS, MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow } from './quoting.rows.js';
 import { recordEvents, type NewEvent } from '../../events/outbox.js';
 import type { Context } from '../../server/context.js';
@@ -421,7 +421,7 @@ export class QuotingService {
       EstimateFeedType.REVISED,
     ];
     // A prepared statement: parsed and planned once per pooled connection (src/db/views.ts).
-    const submit = (client: Parameters<typeof prepared>[1]) => prepared<SubmitRow>(ctx.em, client, 'submit-estimate', SUBMIT_ESTIMATE_SQL, values);
+    const submit = (client: PgClient) => prepared<SubmitRow>(ctx.em, client, 'submit-estimate', SUBMIT_ESTIMATE_SQL, values);
     let row: SubmitRow;
     try {
       [row] = await onPooledConnection(ctx.em, submit);
@@ -431,7 +431,7 @@ export class QuotingService {
       [row] = await onPooledConnection(ctx.em, async (client) => {
         await client.query('begin');
         try {
-          await client.query({ name: 'lock-quote-request', text: 'select 1 from quote_requests where id = $1::uuid for update', values: [data.requestId] });
+          await prepared(ctx.em, client, 'lock-quote-request', 'select 1 from quote_requests where id = $1::uuid for update', [data.requestId]);
           const found = await submit(client);
           await client.query('commit');
           return found;
