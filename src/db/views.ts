@@ -28,7 +28,7 @@ export function rows<R>(em: EntityManager, sql: string, params: unknown[] = []):
   return em.execute(sql, params as never[], 'all') as Promise<R[]>;
 }
 
-export type PgClient = { query<R>(config: { name: string; text: string; values: unknown[] } | string): Promise<{ rows: R[] }> };
+export type PgClient = { query<R>(config: { name?: string; text: string; values: unknown[] } | string): Promise<{ rows: R[] }> };
 
 /**
  * Runs `work` on a pooled connection of the EntityManager's pool, outside any of its transactions, for a hot
@@ -45,10 +45,58 @@ export async function onPooledConnection<T>(em: EntityManager, work: (client: Pg
   }
 }
 
-/** A named prepared statement (`$n` placeholders) on `client`; the name must always go with the same text. */
-export async function prepared<R>(em: EntityManager, client: PgClient, name: string, text: string, values: unknown[]): Promise<R[]> {
+/**
+ * A named prepared statement (`$n` placeholders) on `client`; the name must always go with the same text.
+ * Without a name, the statement is parsed and planned on every call.
+ */
+export async function prepared<R>(em: EntityManager, client: PgClient, name: string | undefined, text: string, values: unknown[]): Promise<R[]> {
   const started = performance.now();
-  const { rows: found } = await client.query<R>({ name, text, values });
+  const { rows: found } = await client.query<R>(name ? { name, text, values } : { text, values });
   em.config.getLogger().logQuery({ query: text, took: Math.round(performance.now() - started), results: found.length, level: 'info' });
   return found;
+}
+
+/** Hot read statements get a prepared name each, up to this many texts per process; later texts run unnamed. */
+export const MAX_PREPARED_VIEWS = 256;
+const preparedViews = new Map<string, { name: string | undefined; text: string }>();
+
+/**
+ * `?` placeholders to `$1, $2, …` (none inside a quoted literal); null when a `?` sits in a literal or an
+ * identifier, so the caller keeps knex's own binding.
+ */
+export function numberedPlaceholders(sql: string): string | null {
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (const c of sql) {
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === '?') return null;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '?') {
+      out += `$${++n}`;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/**
+ * Like `rows`, for a hot read (a catalog page): run as a named prepared statement on a pooled connection, so
+ * PostgreSQL parses and plans each text once per connection, and without the query builder in between.
+ * Inside a transaction, or with a list parameter (knex expands those), it is `rows` itself.
+ */
+export function preparedRows<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
+  if (em.getTransactionContext() || params.some((p) => Array.isArray(p))) return rows<R>(em, sql, params);
+  let statement = preparedViews.get(sql);
+  if (!statement) {
+    const text = numberedPlaceholders(sql);
+    if (text === null) return rows<R>(em, sql, params);
+    statement = { name: `view-${preparedViews.size + 1}`, text };
+    if (preparedViews.size < MAX_PREPARED_VIEWS) preparedViews.set(sql, statement);
+    else statement = { name: undefined, text };
+  }
+  const { name, text } = statement;
+  return onPooledConnection(em, (client) => prepared<R>(em, client, name, text, params));
 }

@@ -2,7 +2,7 @@
 import { GraphQLError } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { rows } from '../db/views.js';
+import { preparedRows, rows } from '../db/views.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -85,7 +85,8 @@ export function toConnection<T extends Keyset & object>(rows: T[], window: PageW
   }));
   const pageInfo = new PageInfo();
   pageInfo.hasNextPage = rows.length > window.limit;
-  pageInfo.endCursor = page.length > 0 ? encodeCursor(page[page.length - 1]) : null;
+  const last = page[page.length - 1];
+  Object.defineProperty(pageInfo, 'endCursor', { get: () => (last ? encodeCursor(last) : null), enumerable: true });
   let counted: Promise<number> | undefined;
   return {
     edges,
@@ -117,7 +118,7 @@ export async function keysetPage<R, T extends Keyset & object>(em: EntityManager
   const { columns, from, alias, where, params } = query;
   const pageWhere = window.after ? [...where, `(${alias}.created_at, ${alias}.id) < (?::timestamptz, ?::uuid)`] : where;
   const pageParams = window.after ? [...params, window.after.createdAt.toISOString(), window.after.id] : params;
-  const found = await rows<R>(
+  const found = await preparedRows<R>(
     em,
     `select ${columns} from ${from} where ${pageWhere.join(' and ')} order by ${alias}.created_at desc, ${alias}.id desc limit ?`,
     [...pageParams, window.limit + 1],
@@ -147,7 +148,8 @@ export function ConnectionType<T extends object>(name: string, nodeType: ClassTy
     @Field(() => PageInfo)
     pageInfo!: PageInfo;
 
-    @Field(() => Int, { description: 'How many items the whole list has, across all pages.' })
+    // simple: false gives it a resolver: the count is a Promise, which graphql-jit awaits only from a resolver.
+    @Field(() => Int, { description: 'How many items the whole list has, across all pages.', simple: false })
     totalCount!: number;
   }
   return Connection;

@@ -21,7 +21,25 @@ export interface Context {
   feeds: FeedService;
 }
 
+/** The EntityManager fork and the loaders are made when an operation first uses them (many never do). */
 export function createContext(rootEm: EntityManager, user: AuthUser | null, ip: string, feeds: FeedService): Context {
-  const em = rootEm.fork({ useContext: false });
-  return { em, user, loaders: createLoaders(em), ip, feeds };
+  let em: EntityManager | undefined;
+  let loaders: Loaders | undefined;
+  return {
+    user,
+    ip,
+    feeds,
+    get em() {
+      return (em ??= rootEm.fork({ useContext: false }));
+    },
+    set em(value) {
+      em = value;
+    },
+    get loaders() {
+      return (loaders ??= createLoaders(this.em));
+    },
+    set loaders(value) {
+      loaders = value;
+    },
+  };
 }

@@ -8,6 +8,40 @@ import { ManufacturerProfile, User } from './user.entity.js';
 export const USER_COLUMNS =
   'u.id, u.email, u.email_lower, u.display_name, u.role, u.profile_categories, u.profile_materials, u.profile_region, u.profile_bio, u.created_at';
 
+/** Every column of USER_COLUMNS, unprefixed. */
+const ALL_USER_COLUMNS = USER_COLUMNS.split(', ').map((column) => column.slice(2));
+
+/** Always read: the key, and what decides how the account is shown (its name and role). */
+const BASE_USER_COLUMNS = ['id', 'display_name', 'role'];
+
+/** The columns behind each GraphQL field of `User` (field resolvers included). */
+const USER_FIELD_COLUMNS: Record<string, string[]> = {
+  __typename: [],
+  id: [],
+  displayName: [],
+  role: [],
+  email: ['email'],
+  createdAt: ['created_at'],
+  manufacturerProfile: ['profile_categories', 'profile_materials', 'profile_region', 'profile_bio'],
+};
+
+/**
+ * The users columns (unprefixed) needed to answer the given `User` fields; every column when a field is not
+ * known here (or no fields are given), so a field added to the type is never answered from a column not read.
+ */
+export function userColumnsFor(fields?: Iterable<string>): string[] {
+  if (!fields) return ALL_USER_COLUMNS;
+  const columns = new Set(BASE_USER_COLUMNS);
+  for (const field of fields) {
+    const needed = USER_FIELD_COLUMNS[field];
+    if (!needed) return ALL_USER_COLUMNS;
+    for (const column of needed) columns.add(column);
+  }
+  return [...columns];
+}
+
+export const isEveryUserColumn = (columns: string[]) => columns === ALL_USER_COLUMNS;
+
 export interface UserRow {
   id: string;
   email: string;
@@ -21,8 +55,11 @@ export interface UserRow {
   created_at: string | Date;
 }
 
+/** A `User` view of a row; a row read with fewer columns (userColumnsFor) leaves the other fields undefined. */
 export function userView(row: UserRow): User {
-  const hasProfile = row.profile_categories !== null || row.profile_materials !== null || row.profile_region !== null || row.profile_bio !== null;
+  const hasProfile =
+    row.profile_categories !== undefined &&
+    (row.profile_categories !== null || row.profile_materials !== null || row.profile_region !== null || row.profile_bio !== null);
   return view(User, {
     id: row.id,
     email: row.email,
@@ -37,6 +74,6 @@ export function userView(row: UserRow): User {
           bio: row.profile_bio,
         })
       : null,
-    createdAt: toDate(row.created_at),
+    createdAt: row.created_at === undefined ? (undefined as never) : toDate(row.created_at),
   });
 }

@@ -178,7 +178,7 @@ export class DesignResolver {
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return this.service.list(ctx, filter ?? {}, pageWindow(page), selectedFields(info, ['edges', 'node']));
+    return this.service.list(ctx, filter ?? {}, pageWindow(page), selectedFields(info, ['edges', 'node']), selectedFields(info, ['edges', 'node', 'designer']));
   }
 
   @Authorized(Role.DESIGNER)

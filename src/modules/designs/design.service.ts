@@ -6,7 +6,7 @@ import { cleanList, cleanText } from '../../graphql/input.js';
 import { isCurrencyCode, normalizeAmount } from '../../graphql/money.js';
 import { isUuid, keysetPage, type PageWindow } from '../../graphql/connection.js';
 import { DESIGN_COLUMNS, designColumnsFor, designView, type DesignRow } from './design.rows.js';
-import { USER_COLUMNS, userView, type UserRow } from '../accounts/user.rows.js';
+import { isEveryUserColumn, userColumnsFor, userView, type UserRow } from '../accounts/user.rows.js';
 import type { Context } from '../../server/context.js';
 import { User } from '../accounts/user.entity.js';
 import { DesignCategory } from './category.js';
@@ -200,9 +200,10 @@ export class DesignService {
 
   /**
    * A page of the catalog. `fields` are the `Design` fields the caller selected: only their columns are read,
-   * and the designers come in the same statement when `designer` is among them (the users loader is primed).
+   * and the designers come in the same statement (a join) when `designer` is among them, with the columns of
+   * `designerFields` (all of them when not given, and then the users loader is primed with them).
    */
-  async list(ctx: Context, filter: DesignFilterData, window: PageWindow, fields?: Set<string>) {
+  async list(ctx: Context, filter: DesignFilterData, window: PageWindow, fields?: Set<string>, designerFields?: Set<string>) {
     // Plain SQL and read-only views: this is the hottest read of the product (the catalog page).
     const where: string[] = [];
     const params: unknown[] = [];
@@ -231,22 +232,28 @@ export class DesignService {
       params.push(tsQuery);
     }
     const withDesigner = !fields || fields.has('designer');
-    const columns = `${fields ? designColumnsFor(fields) : DESIGN_COLUMNS}${withDesigner ? `, (select to_json(u) from (select ${USER_COLUMNS} from users u where u.id = d.designer_id) u) as designer` : ''}`;
+    const designerColumns = userColumnsFor(designerFields);
+    const everyDesignerColumn = isEveryUserColumn(designerColumns);
+    const columns = `${fields ? designColumnsFor(fields) : DESIGN_COLUMNS}${withDesigner ? `, ${designerColumns.map((c) => `u.${c} as "designer.${c}"`).join(', ')}` : ''}`;
     const designers = new Map<string, User>();
-    const toView = (row: DesignRow & { designer?: UserRow | null }) => {
+    const toView = (row: DesignRow & Record<string, unknown>) => {
       const design = designView(row);
-      if (row.designer) {
-        let designer = designers.get(row.designer.id);
+      if (withDesigner) {
+        let designer = designers.get(row.designer_id);
         if (!designer) {
-          designer = userView(row.designer);
+          const userRow: Record<string, unknown> = {};
+          for (const column of designerColumns) userRow[column] = row[`designer.${column}`];
+          designer = userView(userRow as unknown as UserRow);
           designers.set(designer.id, designer);
-          ctx.loaders.users.prime(designer.id, designer);
+          // Only a complete view may serve other fields of the operation that load this user.
+          if (everyDesignerColumn) ctx.loaders.users.prime(designer.id, designer);
         }
         design.designer = designer;
       }
       return design;
     };
-    return keysetPage(ctx.em, { columns, from: 'designs d', alias: 'd', where, params, toView }, window);
+    const from = withDesigner ? 'designs d join users u on u.id = d.designer_id' : 'designs d';
+    return keysetPage(ctx.em, { columns, from, alias: 'd', where, params, toView }, window);
   }
 
   /**
