@@ -11,6 +11,7 @@ import express from 'express';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { CompiledExecution } from '../graphql/compiled-execution.js';
 import { SharedExecution, type SharedExecutionArgs } from '../graphql/shared-execution.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
@@ -43,6 +44,8 @@ export interface RunningServer {
   socketCount(): number;
   /** Subscription results executed and shared since start (tests read it). */
   subscriptionStats(): { executed: number; shared: number };
+  /** HTTP operations run compiled or interpreted, and documents compiled, since start (tests read it). */
+  executionStats(): { compiled: number; compiledRuns: number; interpretedRuns: number };
   stop(): Promise<void>;
 }
 
@@ -95,6 +98,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
   const { config, logger, schema, em, tokens, feeds } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false);
   const httpServer = createServer(app);
 
   const formatError = errorFormatter(logger, { hideSuggestions: config.isProduction });
@@ -159,8 +163,26 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     socket.on('error', (error) => logger.info({ reason: error.message }, 'WebSocket closed on a protocol error'));
   });
 
+  const compiledExecution = new CompiledExecution(schema);
   const apollo = new ApolloServer<Context>({
-    schema,
+    // Apollo runs a custom executor only through its gateway interface: the schema is ours and fixed.
+    gateway: {
+      onSchemaLoadOrUpdate(callback) {
+        callback({ apiSchema: schema, coreSupergraphSdl: '' });
+        return () => {};
+      },
+      load: async () => ({
+        executor: (request) =>
+          compiledExecution.execute({
+            document: request.document,
+            operation: request.operation,
+            operationName: request.request.operationName,
+            variables: request.request.variables,
+            contextValue: request.context,
+          }),
+      }),
+      stop: async () => {},
+    },
     parseOptions: parsing,
     validationRules: rules,
     introspection: config.introspection,
@@ -248,6 +270,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     url: `http://${shownHost}:${address.port}${GRAPHQL_PATH}`,
     socketCount: () => wsServer.clients.size,
     subscriptionStats: () => ({ ...sharedExecution.stats }),
+    executionStats: () => ({ ...compiledExecution.stats }),
     stop: () =>
       (stopping ??= (async () => {
         // apollo.stop(): stops accepting, waits for in-flight requests, then disposes the ws server.

@@ -117,7 +117,9 @@ export class DesignSnapshot {
   @Field(() => String, { nullable: true })
   imageUrl!: string | null;
 
-  @Field(() => Design, { nullable: true })
+  // A resolver of its own (not a plain property read): the value is a Promise, and the compiled executor
+  // (graphql-jit) reads resolver-less fields synchronously.
+  @Field(() => Design, { nullable: true, simple: false })
   current?: Design | null | Promise<Design | null>;
 }
 
