@@ -49,9 +49,28 @@ export function normalizeAmount(raw: string, currencyCode: string): AmountCheck 
   return { ok: true, amount: value.toFixed(digits) };
 }
 
-/** Formats a stored numeric (string from PostgreSQL) to the currency's minor units. */
+/** PostgreSQL's text for a numeric: no exponent, no leading zeros. Negative zero is left to Decimal ("0.00"). */
+const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+const NEGATIVE_ZERO = /^-0(?:\.0*)?$/;
+
+/**
+ * Formats a stored numeric (string from PostgreSQL, such as "1250.0000") to the currency's minor units
+ * ("1250.00"), exactly as Decimal's toFixed would. Every Money on the wire passes here, so the usual case is
+ * done on the digits: padding with zeros, or dropping trailing zeros. Digits that need rounding (half up),
+ * and any other notation, go through Decimal.
+ */
 export function formatAmount(stored: string, currencyCode: string): string {
-  return new Decimal(stored).toFixed(currencyDigits(currencyCode));
+  const digits = currencyDigits(currencyCode);
+  if (PLAIN_DECIMAL.test(stored) && !NEGATIVE_ZERO.test(stored)) {
+    const dot = stored.indexOf('.');
+    if (dot === -1) return digits > 0 ? `${stored}.${'0'.repeat(digits)}` : stored;
+    const fraction = stored.length - dot - 1;
+    if (fraction <= digits) return stored + '0'.repeat(digits - fraction);
+    let dropped = dot + 1 + digits;
+    while (dropped < stored.length && stored.charCodeAt(dropped) === 48 /* 0 */) dropped++;
+    if (dropped === stored.length) return stored.slice(0, digits > 0 ? dot + 1 + digits : dot);
+  }
+  return new Decimal(stored).toFixed(digits);
 }
 
 export function sumAmounts(amounts: string[]): Decimal {

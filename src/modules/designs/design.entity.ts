@@ -6,6 +6,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from '../accounts/user.entity.js';
 import { DesignCategory } from './category.js';
 import { TextArrayType } from '../../db/text-array.type.js';
+import { Money, MoneyRange } from '../../graphql/money.js';
 
 export enum DesignStatus {
   ACTIVE = 'ACTIVE',
@@ -86,6 +87,22 @@ export class Design {
 
   @Property({ type: 'string', columnType: 'char(3)', nullable: true })
   currencyCode: string | null = null;
+
+  // The two prices are getters rather than field resolvers: a catalog page shows one per row, and a getter
+  // is a plain property read for GraphQL (no resolver call per row).
+  @Field(() => Money, { nullable: true, description: 'The lowest reference price ("from").' })
+  get referencePrice(): Money | null {
+    return this.priceMin && this.currencyCode ? Money.of(this.priceMin, this.currencyCode) : null;
+  }
+
+  @Field(() => MoneyRange, { nullable: true, description: 'Lowest and highest reference price across variants.' })
+  get priceRange(): MoneyRange | null {
+    if (!this.priceMin || !this.priceMax || !this.currencyCode) return null;
+    const range = new MoneyRange();
+    range.min = Money.of(this.priceMin, this.currencyCode);
+    range.max = Money.of(this.priceMax, this.currencyCode);
+    return range;
+  }
 
   @Field(() => DesignStatus)
   @Enum({ items: () => DesignStatus, default: DesignStatus.ACTIVE })

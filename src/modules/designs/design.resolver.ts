@@ -5,7 +5,7 @@ import { selectedFields } from '../../graphql/selection.js';
 import type { Context } from '../../server/context.js';
 import { ConnectionType, PageArgs, pageWindow } from '../../graphql/connection.js';
 import { UserError, asPayload } from '../../graphql/errors.js';
-import { Money, MoneyInput, MoneyRange } from '../../graphql/money.js';
+import { MoneyInput } from '../../graphql/money.js';
 import { Role } from '../accounts/role.js';
 import { User } from '../accounts/user.entity.js';
 import { DesignCategory } from './category.js';
@@ -218,19 +218,5 @@ export class DesignResolver {
     // A catalog page reads its designers in the same statement (a loaded User view); otherwise batch by id.
     if (design.designer instanceof User && design.designer.displayName !== undefined) return design.designer;
     return ctx.loaders.users.load(design.designer.id).then((user) => user!);
-  }
-
-  @FieldResolver(() => Money, { nullable: true, description: 'The lowest reference price ("from").' })
-  referencePrice(@Root() design: Design): Money | null {
-    return design.priceMin && design.currencyCode ? Money.of(design.priceMin, design.currencyCode) : null;
-  }
-
-  @FieldResolver(() => MoneyRange, { nullable: true, description: 'Lowest and highest reference price across variants.' })
-  priceRange(@Root() design: Design): MoneyRange | null {
-    if (!design.priceMin || !design.priceMax || !design.currencyCode) return null;
-    const range = new MoneyRange();
-    range.min = Money.of(design.priceMin, design.currencyCode);
-    range.max = Money.of(design.priceMax, design.currencyCode);
-    return range;
   }
 }
