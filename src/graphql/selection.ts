@@ -7,7 +7,21 @@ import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } 
  * nodes), through fragments and inline fragments. Directives are ignored: a field under `@skip` still counts,
  * so the answer can only be a superset of what is resolved.
  */
-export function selectedFields(info: GraphQLResolveInfo, path: string[]): Set<string> {
+export function selectedFields(info: GraphQLResolveInfo, path: string[]): ReadonlySet<string> {
+  // The answer depends only on the document: for a field that appears once, remember it with its node (the
+  // parsed document is cached across requests, so the catalog page computes this once).
+  if (info.fieldNodes.length !== 1) return collect(info, path);
+  let byPath = memo.get(info.fieldNodes[0]);
+  if (!byPath) memo.set(info.fieldNodes[0], (byPath = new Map()));
+  const key = path.join('.');
+  let fields = byPath.get(key);
+  if (!fields) byPath.set(key, (fields = collect(info, path)));
+  return fields;
+}
+
+const memo = new WeakMap<FieldNode, Map<string, ReadonlySet<string>>>();
+
+function collect(info: GraphQLResolveInfo, path: string[]): ReadonlySet<string> {
   let sets: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
   for (const name of path) {
     sets = fieldsOf(info, sets)

@@ -93,18 +93,50 @@ export function checkOperation(
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
   );
   if (!operation) return null;
-  const inputProblem = checkVariables(operation, variables, limits) ?? checkLiterals(document, limits);
+  const inputProblem = checkVariables(operation, variables, limits) ?? literalProblem(document, limits);
   if (inputProblem) return inputProblem;
-  const root = schema.getRootType(operation.operation);
-  if (!root) return null;
-  const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-  );
-  const cost = selectionCost(schema, root, operation.selectionSet, fragments, variables, new Set());
+  const cost = operationCost(schema, document, operation, variables);
   if (cost > limits.maxCost) {
     return limitError(`This query would cost ${Math.round(cost)}, over the limit of ${limits.maxCost}. Ask for fewer items (first) or fewer nested lists.`);
   }
   return null;
+}
+
+// The literal checks and, when no variable sets a list size, the cost depend on the document alone. Apollo
+// hands out the same parsed document for the same query text, so a query that keeps arriving (the catalog
+// page) is walked once, not on every request.
+const literalProblems = new WeakMap<Limits, WeakMap<DocumentNode, GraphQLError | null>>();
+const fixedCosts = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, number>>();
+
+function literalProblem(document: DocumentNode, limits: Limits): GraphQLError | null {
+  let byDocument = literalProblems.get(limits);
+  if (!byDocument) literalProblems.set(limits, (byDocument = new WeakMap()));
+  let problem = byDocument.get(document);
+  if (problem === undefined) byDocument.set(document, (problem = checkLiterals(document, limits)));
+  // A fresh error for every request: the response pipeline may add to an error's extensions.
+  return problem && new GraphQLError(problem.message, { extensions: { ...problem.extensions } });
+}
+
+function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
+  let bySchema = fixedCosts.get(schema);
+  if (!bySchema) fixedCosts.set(schema, (bySchema = new WeakMap()));
+  const known = bySchema.get(operation);
+  if (known !== undefined) return known;
+  const root = schema.getRootType(operation.operation);
+  if (!root) return 0;
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const reads = { variables, used: false };
+  const cost = selectionCost(schema, root, operation.selectionSet, fragments, reads, new Set());
+  if (!reads.used) bySchema.set(operation, cost);
+  return cost;
+}
+
+/** The variables a cost is computed with; `used` is set once one of them decided a list size. */
+interface VariableReads {
+  variables: Record<string, unknown>;
+  used: boolean;
 }
 
 const nulError = () => inputError('Text cannot contain the NUL character (U+0000).');
@@ -115,7 +147,7 @@ function selectionCost(
   parent: GraphQLObjectType,
   selectionSet: SelectionSetNode,
   fragments: Map<string, FragmentDefinitionNode>,
-  variables: Record<string, unknown>,
+  variables: VariableReads,
   seenFragments: Set<string>,
 ): number {
   let total = 0;
@@ -145,7 +177,7 @@ function selectionCost(
   return total;
 }
 
-function multiplier(field: GraphQLField<unknown, unknown>, args: readonly { name: { value: string }; value: ValueNode }[], variables: Record<string, unknown>): number {
+function multiplier(field: GraphQLField<unknown, unknown>, args: readonly { name: { value: string }; value: ValueNode }[], variables: VariableReads): number {
   if (field.args.some((a) => a.name === 'first')) {
     const arg = args.find((a) => a.name.value === 'first');
     const value = arg ? valueOf(arg.value, variables) : undefined;
@@ -154,8 +186,11 @@ function multiplier(field: GraphQLField<unknown, unknown>, args: readonly { name
   return isListType(getNullableType(field.type)) ? ASSUMED_LIST_SIZE : 1;
 }
 
-function valueOf(node: ValueNode, variables: Record<string, unknown>): unknown {
-  if (node.kind === Kind.VARIABLE) return variables[node.name.value];
+function valueOf(node: ValueNode, variables: VariableReads): unknown {
+  if (node.kind === Kind.VARIABLE) {
+    variables.used = true;
+    return variables.variables[node.name.value];
+  }
   if (node.kind === Kind.INT) return Number(node.value);
   return undefined;
 }

@@ -203,7 +203,7 @@ export class DesignService {
    * and the designers come in the same statement (a join) when `designer` is among them, with the columns of
    * `designerFields` (all of them when not given, and then the users loader is primed with them).
    */
-  async list(ctx: Context, filter: DesignFilterData, window: PageWindow, fields?: Set<string>, designerFields?: Set<string>) {
+  async list(ctx: Context, filter: DesignFilterData, window: PageWindow, fields?: ReadonlySet<string>, designerFields?: ReadonlySet<string>) {
     // Plain SQL and read-only views: this is the hottest read of the product (the catalog page).
     const where: string[] = [];
     const params: unknown[] = [];
@@ -231,10 +231,7 @@ export class DesignService {
       where.push(`d.search_vector @@ to_tsquery('english', ?)`);
       params.push(tsQuery);
     }
-    const withDesigner = !fields || fields.has('designer');
-    const designerColumns = userColumnsFor(designerFields);
-    const everyDesignerColumn = isEveryUserColumn(designerColumns);
-    const columns = `${fields ? designColumnsFor(fields) : DESIGN_COLUMNS}${withDesigner ? `, ${designerColumns.map((c) => `u.${c} as "designer.${c}"`).join(', ')}` : ''}`;
+    const { columns, from, withDesigner, designerColumns, everyDesignerColumn } = catalogColumns(fields, designerFields);
     const designers = new Map<string, User>();
     const toView = (row: DesignRow & Record<string, unknown>) => {
       const design = designView(row);
@@ -242,7 +239,7 @@ export class DesignService {
         let designer = designers.get(row.designer_id);
         if (!designer) {
           const userRow: Record<string, unknown> = {};
-          for (const column of designerColumns) userRow[column] = row[`designer.${column}`];
+          for (const [column, alias] of designerColumns) userRow[column] = row[alias];
           designer = userView(userRow as unknown as UserRow);
           designers.set(designer.id, designer);
           // Only a complete view may serve other fields of the operation that load this user.
@@ -252,7 +249,6 @@ export class DesignService {
       }
       return design;
     };
-    const from = withDesigner ? 'designs d join users u on u.id = d.designer_id' : 'designs d';
     return keysetPage(ctx.em, { columns, from, alias: 'd', where, params, toView }, window);
   }
 
@@ -287,4 +283,37 @@ export class DesignService {
     if (!design) throw notFound('Design', ['id']);
     return design;
   }
+}
+
+interface CatalogColumns {
+  columns: string;
+  from: string;
+  withDesigner: boolean;
+  /** The users columns read with each design, and their names in the row (`designer.<column>`). */
+  designerColumns: Array<[column: string, alias: string]>;
+  everyDesignerColumn: boolean;
+}
+
+/** Per pair of selections (selectedFields hands out the same sets for the same document): computed once. */
+const catalogPlans = new WeakMap<ReadonlySet<string>, Map<ReadonlySet<string> | undefined, CatalogColumns>>();
+
+/** What a catalog page reads for the selected `Design` fields and `designer` fields (everything when not known). */
+function catalogColumns(fields?: ReadonlySet<string>, designerFields?: ReadonlySet<string>): CatalogColumns {
+  let byDesigner = fields && catalogPlans.get(fields);
+  let plan = byDesigner?.get(designerFields);
+  if (plan) return plan;
+  const withDesigner = !fields || fields.has('designer');
+  const designerColumns = userColumnsFor(designerFields);
+  plan = {
+    columns: `${fields ? designColumnsFor(fields) : DESIGN_COLUMNS}${withDesigner ? `, ${designerColumns.map((c) => `u.${c} as "designer.${c}"`).join(', ')}` : ''}`,
+    from: withDesigner ? 'designs d join users u on u.id = d.designer_id' : 'designs d',
+    withDesigner,
+    designerColumns: designerColumns.map((c) => [c, `designer.${c}`]),
+    everyDesignerColumn: isEveryUserColumn(designerColumns),
+  };
+  if (fields) {
+    if (!byDesigner) catalogPlans.set(fields, (byDesigner = new Map()));
+    byDesigner.set(designerFields, plan);
+  }
+  return plan;
 }
