@@ -7,6 +7,8 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openDatabase, type Database } from './db/database.js';
 import { connectOrm, migrate } from './db/orm.js';
+import { ReadPipeline, type ReadPipelineOptions } from './db/read-pipeline.js';
+import { useReadPipeline } from './db/views.js';
 import { seedDemoData, type SeedSummary } from './db/seed/seed.js';
 import { createBus, withTimeout, type EventBus } from './events/bus.js';
 import { buildAppSchema } from './graphql/schema.js';
@@ -18,6 +20,8 @@ export interface App {
   orm: MikroORM;
   database: Database;
   bus: EventBus;
+  /** The connections of hot reads (src/db/read-pipeline.ts). */
+  reads: ReadPipeline;
   services: Services;
   schema: GraphQLSchema;
   server: RunningServer;
@@ -49,6 +53,14 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       );
     });
     cleanups.push(() => orm.close());
+    // The ORM's row parsing (timestamps as text, arrays), so a hot read gives the rows any other read gives.
+    const { types } = orm.em.getConnection().getConnectionOptions() as { types?: ReadPipelineOptions['types'] };
+    const reads = new ReadPipeline({ connectionString: database.url, types, logger });
+    useReadPipeline(orm.em, reads);
+    cleanups.push(async () => {
+      useReadPipeline(orm.em, null);
+      await reads.close();
+    });
     const applied = await migrate(orm);
     if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
 
@@ -91,6 +103,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       orm,
       database,
       bus,
+      reads,
       services,
       schema,
       server,

@@ -2,6 +2,7 @@
 // types and resolvers take them as they are), without MikroORM's identity map, change-set snapshots and
 // per-property accessors. Writes always go through the EntityManager; a view is never flushed.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ReadPipeline } from './read-pipeline.js';
 
 type Class<T> = abstract new (...args: never[]) => T;
 
@@ -49,9 +50,14 @@ export async function onPooledConnection<T>(em: EntityManager, work: (client: Pg
  * A named prepared statement (`$n` placeholders) on `client`; the name must always go with the same text.
  * Without a name, the statement is parsed and planned on every call.
  */
-export async function prepared<R>(em: EntityManager, client: PgClient, name: string | undefined, text: string, values: unknown[]): Promise<R[]> {
+export function prepared<R>(em: EntityManager, client: PgClient, name: string | undefined, text: string, values: unknown[]): Promise<R[]> {
+  return logged(em, text, async () => (await client.query<R>(name ? { name, text, values } : { text, values })).rows);
+}
+
+/** Runs a statement sent past the ORM, logging it as the ORM logs its own (the `query` namespace). */
+async function logged<R>(em: EntityManager, text: string, run: () => Promise<R[]>): Promise<R[]> {
   const started = performance.now();
-  const { rows: found } = await client.query<R>(name ? { name, text, values } : { text, values });
+  const found = await run();
   em.config.getLogger().logQuery({ query: text, took: Math.round(performance.now() - started), results: found.length, level: 'info' });
   return found;
 }
@@ -82,10 +88,19 @@ export function numberedPlaceholders(sql: string): string | null {
   return out;
 }
 
+const pipelines = new WeakMap<object, ReadPipeline>();
+
+/** Hot reads of this ORM's EntityManagers go through `pipeline` from now on (the app attaches one at start). */
+export function useReadPipeline(em: EntityManager, pipeline: ReadPipeline | null): void {
+  if (pipeline) pipelines.set(em.getConnection(), pipeline);
+  else pipelines.delete(em.getConnection());
+}
+
 /**
- * Like `rows`, for a hot read (a catalog page): run as a named prepared statement on a pooled connection, so
- * PostgreSQL parses and plans each text once per connection, and without the query builder in between.
- * Inside a transaction, or with a list parameter (knex expands those), it is `rows` itself.
+ * Like `rows`, for a hot read (a catalog page): a named prepared statement, so PostgreSQL parses and plans
+ * each text once per connection, without the query builder in between; on the read pipeline when one is
+ * attached (read-pipeline.ts), else on a pooled connection. Inside a transaction, or with a list parameter
+ * (knex expands those), it is `rows` itself.
  */
 export function preparedRows<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
   if (em.getTransactionContext() || params.some((p) => Array.isArray(p))) return rows<R>(em, sql, params);
@@ -98,5 +113,7 @@ export function preparedRows<R>(em: EntityManager, sql: string, params: unknown[
     else statement = { name: undefined, text };
   }
   const { name, text } = statement;
+  const pipeline = pipelines.get(em.getConnection());
+  if (pipeline) return logged(em, text, () => pipeline.query<R>(name, text, params));
   return onPooledConnection(em, (client) => prepared<R>(em, client, name, text, params));
 }
