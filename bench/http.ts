@@ -5,6 +5,8 @@
 // Before measuring, each server's answer is checked against the product's (same data).
 //
 //   node dist/bench/http.js [--duration 10] [--warmup 15] [--connections 32] [--rounds 2]
+//                           [--targets product,floor,peer] [--workloads catalog,detail] [--cpu-prof <dir>]
+//                           [--node-args '<flags for the product's node>']
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Decimal } from 'decimal.js';
@@ -47,6 +49,7 @@ const PEER_SETUP_SQL = `
 
 type Target = 'product' | 'floor' | 'peer';
 type Workload = 'catalog' | 'detail';
+const WORKLOADS: Workload[] = ['catalog', 'detail'];
 
 interface Server {
   target: Target;
@@ -63,6 +66,8 @@ export interface HttpOptions {
   /** Start the product with these extra node flags (e.g. --cpu-prof). */
   productNodeArgs?: string[];
   targets?: Target[];
+  /** Measure only these workloads (default both). */
+  workloads?: Workload[];
 }
 
 async function startTarget(target: Target, databaseUrl: string, productNodeArgs: string[]): Promise<Server> {
@@ -246,7 +251,7 @@ export async function runHttp(options: HttpOptions) {
             detail: (await post(server.url, bodyFor('product', 'detail', seed.detail.requestId), token)).json.data,
           };
         }
-        for (const workload of ['catalog', 'detail'] as const) {
+        for (const workload of options.workloads ?? WORKLOADS) {
           if (expected) await checkSame(server, workload, seed.detail.requestId, token, expected[workload]);
           runs.push(await measure(server, workload, seed.detail.requestId, token, options, r));
         }
@@ -259,7 +264,7 @@ export async function runHttp(options: HttpOptions) {
   const best = (target: Target, workload: Workload) =>
     runs.filter((x) => x.target === target && x.workload === workload).sort((a, b) => b.reqPerSec - a.reqPerSec)[0];
   const summary: HttpSummaryRow[] = [];
-  for (const workload of ['catalog', 'detail'] as const) {
+  for (const workload of options.workloads ?? WORKLOADS) {
     const floor = best('floor', workload);
     for (const target of targets) {
       const b = best(target, workload);
@@ -311,7 +316,9 @@ if (isMain(import.meta.url)) {
       connections: { type: 'string', default: '32' },
       rounds: { type: 'string', default: '2' },
       targets: { type: 'string' },
+      workloads: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'node-args': { type: 'string' },
     },
   });
   const result = await runHttp({
@@ -320,7 +327,11 @@ if (isMain(import.meta.url)) {
     connections: Number(values.connections),
     rounds: Number(values.rounds),
     targets: values.targets ? (values.targets.split(',') as Target[]) : undefined,
-    productNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
+    workloads: values.workloads ? (values.workloads.split(',') as Workload[]) : undefined,
+    productNodeArgs: [
+      ...(values['node-args']?.split(' ').filter(Boolean) ?? []),
+      ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : []),
+    ],
   });
   process.stdout.write(`${printHttp(result)}\n`);
 }
