@@ -21,25 +21,39 @@ export interface Context {
   feeds: FeedService;
 }
 
-/** The EntityManager fork and the loaders are made when an operation first uses them (many never do). */
+/**
+ * The EntityManager fork and the loaders are made when an operation first uses them (many never do). They
+ * are accessors of the class, not of the object: Apollo copies every context (Object.assign onto an object of
+ * the same prototype), which would call own getters and so fork on every request. What they make is kept in
+ * one holder, so a copy, or an object with this one as prototype (shared-execution.ts), sees the same fork.
+ */
+class OperationContext implements Context {
+  private readonly made: { em?: EntityManager; loaders?: Loaders } = {};
+
+  constructor(
+    private readonly rootEm: EntityManager,
+    readonly user: AuthUser | null,
+    readonly ip: string,
+    readonly feeds: FeedService,
+  ) {}
+
+  get em(): EntityManager {
+    return (this.made.em ??= this.rootEm.fork({ useContext: false }));
+  }
+
+  set em(value: EntityManager) {
+    this.made.em = value;
+  }
+
+  get loaders(): Loaders {
+    return (this.made.loaders ??= createLoaders(this.em));
+  }
+
+  set loaders(value: Loaders) {
+    this.made.loaders = value;
+  }
+}
+
 export function createContext(rootEm: EntityManager, user: AuthUser | null, ip: string, feeds: FeedService): Context {
-  let em: EntityManager | undefined;
-  let loaders: Loaders | undefined;
-  return {
-    user,
-    ip,
-    feeds,
-    get em() {
-      return (em ??= rootEm.fork({ useContext: false }));
-    },
-    set em(value) {
-      em = value;
-    },
-    get loaders() {
-      return (loaders ??= createLoaders(this.em));
-    },
-    set loaders(value) {
-      loaders = value;
-    },
-  };
+  return new OperationContext(rootEm, user, ip, feeds);
 }
