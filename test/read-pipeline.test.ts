@@ -94,6 +94,17 @@ describe('the read pipeline', () => {
     }
   });
 
+  it('ends a statement that runs too long, and the ones behind it on its connection answer', async () => {
+    const strict = new ReadPipeline({ connectionString: db.url, connections: 1, statementTimeoutMs: 200 });
+    try {
+      const [slow, behind] = await Promise.allSettled([strict.query(undefined, 'select pg_sleep(5)', []), strict.query('gem-by-id', 'select id, name from gems where id = $1', [5])]);
+      expect(slow).toMatchObject({ status: 'rejected', reason: { code: '57014' } }); // query_canceled
+      expect(behind).toEqual({ status: 'fulfilled', value: [{ id: 5, name: 'gem 5' }] });
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('refuses reads once closed, without hanging', async () => {
     const closing = new ReadPipeline({ connectionString: db.url, connections: 1 });
     await closing.query(undefined, 'select 1', []);

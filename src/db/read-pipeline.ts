@@ -18,6 +18,11 @@ export interface ReadPipelineOptions {
   types?: pg.CustomTypesConfig;
   /** Connections (default 2); a batch goes to the one with the fewest statements in flight. */
   connections?: number;
+  /**
+   * PostgreSQL ends a statement that runs longer (default 30 s) with an error: the ones queued behind it on
+   * its connection wait for it, so none may hold them indefinitely.
+   */
+  statementTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -136,6 +141,7 @@ export class ReadPipeline {
       types: this.options.types,
       pipeline: true,
       application_name: 'read-pipeline',
+      statement_timeout: this.options.statementTimeoutMs ?? 30_000,
     });
     const slot: Slot = { client, connected: Promise.resolve(), inFlight: 0, broken: false };
     const broken = (error?: Error) => {
