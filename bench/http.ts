@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Decimal } from 'decimal.js';
 import pg from 'pg';
-import { BENCH_PASSWORD, JWT_SECRET, cpuTimes, freePort, isMain, load, log, machine, procCpuMs, round, spawnNode, startProduct, waitReady, writeResult, type Proc } from './lib.js';
+import { BENCH_PASSWORD, JWT_SECRET, cpuTimes, freePort, isMain, load, log, machine, procCpuMs, round, settle, spawnNode, startProduct, waitReady, writeResult, type Proc } from './lib.js';
 import { seedBench, type BenchSeed } from './seed.js';
 
 export const CATALOG_QUERY =
@@ -234,6 +234,8 @@ export async function runHttp(options: HttpOptions) {
   // spreads over all of them; the best round of each is reported.
   for (let r = 1; r <= options.rounds; r++) {
     for (const target of targets) {
+      // Each server starts on a quiet machine (after the seed, autovacuum and the previous server's exit).
+      await settle();
       const server = await startTarget(target, seed.url, target === 'product' ? (options.productNodeArgs ?? []) : []);
       try {
         if (target === 'product' && !token) {

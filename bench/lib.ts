@@ -164,9 +164,20 @@ export interface ProductServer extends Proc {
 }
 
 /** The product as deployed: `node dist/main.js`, production mode, on a free loopback port. */
+/**
+ * The node flags the product runs with: those of `npm start` in package.json (`node <flags> dist/main.js`), so
+ * the benchmarks measure the process as it is started.
+ */
+export const PRODUCT_NODE_FLAGS: string[] = (() => {
+  const start: string = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const flags = /\bnode ((?:--\S+ )*)dist\/main\.js/.exec(start);
+  if (!flags) throw new Error(`package.json's start script does not run "node [flags] dist/main.js": ${start}`);
+  return flags[1].split(' ').filter(Boolean);
+})();
+
 export async function startProduct(env: Record<string, string>, nodeArgs: string[] = []): Promise<ProductServer> {
   const port = await freePort();
-  const proc = spawnNode([...nodeArgs, 'dist/main.js'], {
+  const proc = spawnNode([...PRODUCT_NODE_FLAGS, ...nodeArgs, 'dist/main.js'], {
     NODE_ENV: 'production',
     JWT_SECRET,
     LOG_LEVEL: 'warn',

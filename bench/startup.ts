@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ROOT, freePort, isMain, load, log, machine, round, spawnNode, waitReady, writeResult, type Proc } from './lib.js';
+import { PRODUCT_NODE_FLAGS, ROOT, freePort, isMain, load, log, machine, round, spawnNode, waitReady, writeResult, type Proc } from './lib.js';
 
 export interface StartupOptions {
   later: number;
@@ -22,7 +22,7 @@ async function timeStart(command: 'node' | 'npm', dir: string): Promise<{ ms: nu
   const started = performance.now();
   let proc: Proc;
   if (command === 'node') {
-    proc = spawnNode(['dist/main.js'], env);
+    proc = spawnNode([...PRODUCT_NODE_FLAGS, 'dist/main.js'], env);
   } else {
     // npm start: `npm run build --silent && node dist/main.js`, in its own process group so that the
     // signal reaches the server under npm and sh.
