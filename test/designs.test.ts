@@ -481,6 +481,11 @@ describe('designs: a page reads only the columns asked for', () => {
         const name = field.split(' ')[0];
         expect(await page(field, designer.id, token), name).toEqual({ [name]: expected[name] });
       }
+      // and: each field of the designer alone (the page joins only its columns) as design(id) answers it
+      for (const sub of ['id', 'displayName', 'email', 'role', 'createdAt', 'manufacturerProfile { categories region }', '__typename']) {
+        const alone = await t.gql<{ design: Record<string, unknown> }>(`query ($id: ID!) { design(id: $id) { designer { ${sub} } } }`, { id: created.id }, token);
+        expect(await page(`designer { ${sub} }`, designer.id, token), sub).toEqual(alone.data!.design);
+      }
       // and: all of them through a fragment, an inline fragment and an alias
       const res2 = await t.gql<{ designs: { edges: Array<{ node: Record<string, unknown> }> } }>(
         `query ($filter: DesignFilter) { designs(filter: $filter) { edges { node { ...F ... on Design { again: title } } } } }

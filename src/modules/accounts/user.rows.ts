@@ -11,18 +11,18 @@ export const USER_COLUMNS =
 /** Every column of USER_COLUMNS, unprefixed. */
 const ALL_USER_COLUMNS = USER_COLUMNS.split(', ').map((column) => column.slice(2));
 
-/** Always read: the key, and what decides how the account is shown (its name and role). */
-const BASE_USER_COLUMNS = ['id', 'display_name', 'role'];
+/** Always read: the key, and the name the account is shown with. */
+const BASE_USER_COLUMNS = ['id', 'display_name'];
 
 /** The columns behind each GraphQL field of `User` (field resolvers included). */
 const USER_FIELD_COLUMNS: Record<string, string[]> = {
   __typename: [],
   id: [],
   displayName: [],
-  role: [],
+  role: ['role'],
   email: ['email'],
   createdAt: ['created_at'],
-  manufacturerProfile: ['profile_categories', 'profile_materials', 'profile_region', 'profile_bio'],
+  manufacturerProfile: ['role', 'profile_categories', 'profile_materials', 'profile_region', 'profile_bio'],
 };
 
 /**

@@ -8,8 +8,8 @@ import { Design, type DesignImage, type DesignOption, type DesignStatus } from '
 export const DESIGN_COLUMNS =
   'd.id, d.designer_id, d.title, d.description, d.category, d.materials, d.gemstones, d.tags, d.options, d.images, d.price_min, d.price_max, d.currency_code, d.status, d.source_handle, d.created_at, d.updated_at';
 
-/** Always read: the key, the keyset cursor, the owner and the visibility. */
-const BASE_COLUMNS = ['id', 'created_at', 'designer_id', 'status'];
+/** Always read: the key, the keyset cursor and the owner. */
+const BASE_COLUMNS = ['id', 'created_at', 'designer_id'];
 
 /** The columns behind each GraphQL field of `Design` (relations and computed fields included). */
 const FIELD_COLUMNS: Record<string, string[]> = {
@@ -17,7 +17,7 @@ const FIELD_COLUMNS: Record<string, string[]> = {
   id: [],
   createdAt: [],
   designer: [],
-  status: [],
+  status: ['status'],
   title: ['title'],
   description: ['description'],
   category: ['category'],

@@ -238,7 +238,7 @@ export class DesignService {
       if (withDesigner) {
         let designer = designers.get(row.designer_id);
         if (!designer) {
-          const userRow: Record<string, unknown> = {};
+          const userRow: Record<string, unknown> = { id: row.designer_id };
           for (const [column, alias] of designerColumns) userRow[column] = row[alias];
           designer = userView(userRow as unknown as UserRow);
           designers.set(designer.id, designer);
@@ -304,11 +304,13 @@ function catalogColumns(fields?: ReadonlySet<string>, designerFields?: ReadonlyS
   if (plan) return plan;
   const withDesigner = !fields || fields.has('designer');
   const designerColumns = userColumnsFor(designerFields);
+  // The designer's id is the design's designer_id: not read again.
+  const joined = withDesigner ? designerColumns.filter((c) => c !== 'id') : [];
   plan = {
-    columns: `${fields ? designColumnsFor(fields) : DESIGN_COLUMNS}${withDesigner ? `, ${designerColumns.map((c) => `u.${c} as "designer.${c}"`).join(', ')}` : ''}`,
+    columns: `${fields ? designColumnsFor(fields) : DESIGN_COLUMNS}${joined.map((c) => `, u.${c} as "designer.${c}"`).join('')}`,
     from: withDesigner ? 'designs d join users u on u.id = d.designer_id' : 'designs d',
     withDesigner,
-    designerColumns: designerColumns.map((c) => [c, `designer.${c}`]),
+    designerColumns: joined.map((c) => [c, `designer.${c}`]),
     everyDesignerColumn: isEveryUserColumn(designerColumns),
   };
   if (fields) {
