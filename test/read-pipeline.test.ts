@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadPipeline } from '../src/db/read-pipeline.js';
+import { preparedRows } from '../src/db/views.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { startTestApp } from './support/app.js';
 
@@ -130,4 +131,19 @@ describe('the server', () => {
       await t.stop();
     }
   });
+
+  it('reads a list parameter as one array, on the pipeline and inside a transaction alike', async () => {
+    const t = await startTestApp();
+    try {
+      const em = t.app.orm.em.fork();
+      const odd = ['plain', 'with "quotes"', 'back\\slash', 'comma, brace }', null];
+      const sql = 'select x from unnest(?::text[]) with ordinality as u(x, n) order by n';
+      const expected = odd.map((x) => ({ x }));
+      expect(await preparedRows(em, sql, [odd])).toEqual(expected);
+      expect(await em.transactional((tx) => preparedRows(tx, sql, [odd]))).toEqual(expected);
+    } finally {
+      await t.stop();
+    }
+  });
 });
+

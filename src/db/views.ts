@@ -97,17 +97,20 @@ export function useReadPipeline(em: EntityManager, pipeline: ReadPipeline | null
 }
 
 /**
- * Like `rows`, for a hot read (a catalog page): a named prepared statement, so PostgreSQL parses and plans
- * each text once per connection, without the query builder in between; on the read pipeline when one is
- * attached (read-pipeline.ts), else on a pooled connection. Inside a transaction, or with a list parameter
- * (knex expands those), it is `rows` itself.
+ * Like `rows`, for a hot read (a catalog page, a loader's batch): a named prepared statement, so PostgreSQL
+ * parses and plans each text once per connection, without the query builder in between; on the read
+ * pipeline when one is attached (read-pipeline.ts), else on a pooled connection. A list parameter is one
+ * PostgreSQL array (`= any(?::uuid[])`), so the text is the same for any number of ids. Inside a
+ * transaction it goes through the transaction's connection (`rows`).
  */
 export function preparedRows<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-  if (em.getTransactionContext() || params.some((p) => Array.isArray(p))) return rows<R>(em, sql, params);
+  // Through the ORM's connection, knex would spread a list over `?, ?, …`: it gets the array's text instead.
+  const throughOrm = () => rows<R>(em, sql, params.map((p) => (Array.isArray(p) ? arrayLiteral(p) : p)));
+  if (em.getTransactionContext()) return throughOrm();
   let statement = preparedViews.get(sql);
   if (!statement) {
     const text = numberedPlaceholders(sql);
-    if (text === null) return rows<R>(em, sql, params);
+    if (text === null) return throughOrm();
     statement = { name: `view-${preparedViews.size + 1}`, text };
     if (preparedViews.size < MAX_PREPARED_VIEWS) preparedViews.set(sql, statement);
     else statement = { name: undefined, text };
@@ -116,4 +119,9 @@ export function preparedRows<R>(em: EntityManager, sql: string, params: unknown[
   const pipeline = pipelines.get(em.getConnection());
   if (pipeline) return logged(em, text, () => pipeline.query<R>(name, text, params));
   return onPooledConnection(em, (client) => prepared<R>(em, client, name, text, params));
+}
+
+/** A PostgreSQL array literal of text values (`{"a","b\\"c"}`); null stays NULL. */
+export function arrayLiteral(values: unknown[]): string {
+  return `{${values.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
 }

@@ -3,7 +3,7 @@
 import DataLoader from 'dataloader';
 import type { Estimate } from '../modules/quoting/estimate.entity.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { rows } from '../db/views.js';
+import { preparedRows } from '../db/views.js';
 import { USER_COLUMNS, userView, type UserRow } from '../modules/accounts/user.rows.js';
 import { DESIGN_COLUMNS, designView } from '../modules/designs/design.rows.js';
 import {
@@ -20,10 +20,13 @@ import {
   requestView,
 } from '../modules/quoting/quoting.rows.js';
 
-/** Loads rows by id in one `select … where <key> in (…)`; `select` ends with the key column. */
+/**
+ * Loads rows by id in one `select … where <key> = any(<ids>)` (a prepared statement on the read pipeline);
+ * `select` ends with the key column.
+ */
 export function viewLoader<R, T extends { id: string }>(em: EntityManager, select: string, toView: (row: R) => T) {
   return new DataLoader<string, T | null>(async (ids) => {
-    const found = (await rows<R>(em, `${select} in (?)`, [[...ids]])).map(toView);
+    const found = (await preparedRows<R>(em, `${select} = any(?::uuid[])`, [[...ids]])).map(toView);
     const byId = new Map(found.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   });
@@ -32,7 +35,7 @@ export function viewLoader<R, T extends { id: string }>(em: EntityManager, selec
 /** Loads the children of many parents in one statement, grouped by `parentKey` of each row. */
 export function childrenLoader<R, T>(em: EntityManager, select: string, orderBy: string, toView: (row: R) => T, parentKey: (row: R) => string) {
   return new DataLoader<string, T[]>(async (parentIds) => {
-    const found = await rows<R>(em, `${select} in (?) order by ${orderBy}`, [[...parentIds]]);
+    const found = await preparedRows<R>(em, `${select} = any(?::uuid[]) order by ${orderBy}`, [[...parentIds]]);
     const groups = new Map<string, T[]>(parentIds.map((id) => [id, []]));
     for (const row of found) groups.get(parentKey(row))?.push(toView(row));
     return parentIds.map((id) => groups.get(id)!);
@@ -75,15 +78,15 @@ export function createLoaders(em: EntityManager) {
       byRequest,
     ),
     matchByRequest: new DataLoader<string, ReturnType<typeof matchView> | null>(async (requestIds) => {
-      const found = (await rows<Parameters<typeof matchView>[0]>(em, `select ${MATCH_COLUMNS} from matches m where m.request_id in (?)`, [[...requestIds]])).map(matchView);
+      const found = (await preparedRows<Parameters<typeof matchView>[0]>(em, `select ${MATCH_COLUMNS} from matches m where m.request_id = any(?::uuid[])`, [[...requestIds]])).map(matchView);
       const byId = new Map(found.map((m) => [m.request.id, m]));
       return requestIds.map((id) => byId.get(id) ?? null);
     }),
     /** The users the key user is matched with (either side); for e-mail visibility. */
     matchPartners: new DataLoader<string, Set<string>>(async (userIds) => {
-      const found = await rows<{ consumer_id: string; manufacturer_id: string }>(
+      const found = await preparedRows<{ consumer_id: string; manufacturer_id: string }>(
         em,
-        'select m.consumer_id, m.manufacturer_id from matches m where m.consumer_id in (?) or m.manufacturer_id in (?)',
+        'select m.consumer_id, m.manufacturer_id from matches m where m.consumer_id = any(?::uuid[]) or m.manufacturer_id = any(?::uuid[])',
         [[...userIds], [...userIds]],
       );
       return userIds.map((id) => {
