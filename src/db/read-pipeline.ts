@@ -129,7 +129,11 @@ export class ReadPipeline {
     let best: Slot | undefined;
     for (let i = 0; i < this.slots.length; i++) {
       let slot = this.slots[i];
-      if (!slot || slot.broken) slot = this.slots[i] = this.connect();
+      if (!slot || slot.broken) {
+        // A lost connection has ended or is ending; end it in any case, so it cannot linger.
+        slot?.client.end().catch(() => {});
+        slot = this.slots[i] = this.connect();
+      }
       if (!best || slot.inFlight < best.inFlight) best = slot;
     }
     return best!;
