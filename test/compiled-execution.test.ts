@@ -3,9 +3,6 @@
 // without a resolver as a plain synchronous property, so a field whose value is a Promise or a getter that
 // loads something would come out wrong only on the compiled path; the whole-schema queries below select every
 // field reachable from each root field, so such a field fails here however it was added.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   execute,
   getNamedType,
@@ -36,10 +33,10 @@ import {
   QuoteRequestDocument,
 } from './generated/graphql.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { readShopifyExport } from './support/shopify-export.js';
 import { createDesign, inDays, requestQuotes, submitEstimate } from './support/quoting.js';
 import { signUp, signUpManufacturer, type TestUser } from './support/users.js';
 
-const SHOPIFY_CSV = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/data/shopify-jewelery.csv');
 
 let t: TestApp;
 const viewers: Record<string, TestUser | null> = {};
@@ -50,7 +47,7 @@ beforeAll(async () => {
   // Given a designer's real Shopify catalog and one archived design, two manufacturers, a consumer whose
   // request got two estimates (one revised) and a decline, and a match with one of them.
   const designer = await signUp(t.gql, 'DESIGNER', 'Company 123');
-  const imported = await t.gql(ImportDesignsDocument, { input: { format: 'SHOPIFY_CSV', content: readFileSync(SHOPIFY_CSV, 'utf8') } }, designer.token);
+  const imported = await t.gql(ImportDesignsDocument, { input: { format: 'SHOPIFY_CSV', content: readShopifyExport() } }, designer.token);
   expect(imported.data!.importDesigns.importedCount).toBe(20);
   const [first, second] = imported.data!.importDesigns.designs;
   const archived = await createDesign(t.gql, designer, 'Archived ring', 'RING');

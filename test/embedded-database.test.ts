@@ -4,14 +4,13 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from './support/app.js';
 import { ROOT, startServerProcess, type ServerProcess } from './support/process.js';
+import { SHOPIFY_CSV_PATH, assertShopifyExport } from './support/shopify-export.js';
 
 const run = promisify(execFile);
-const SHOPIFY_CSV = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/data/shopify-jewelery.csv');
 
 let dataDir: string;
 let server: ServerProcess;
@@ -30,7 +29,8 @@ afterAll(async () => {
 
 describe('the embedded database', () => {
   it('lets `npm run import` use the running server\'s database, and the server keeps answering', async () => {
-    const { stdout } = await run(process.execPath, ['dist/cli/import.js', '--designer', 'designer@demo.jewelry', SHOPIFY_CSV], { cwd: ROOT, env: env() });
+    assertShopifyExport();
+    const { stdout } = await run(process.execPath, ['dist/cli/import.js', '--designer', 'designer@demo.jewelry', SHOPIFY_CSV_PATH], { cwd: ROOT, env: env() });
     expect(stdout).toContain('Imported 20 designs (20 new, 0 updated).');
     const res = await httpClient(server.url)('{ designs(first: 1) { totalCount } }');
     expect(res.data).toEqual({ designs: { totalCount: 32 } });

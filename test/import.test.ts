@@ -1,17 +1,15 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DesignsDocument, ImportDesignsDocument, type ImportDesignsMutation } from './generated/graphql.js';
 import { TEST_JWT_SECRET, startTestApp, type TestApp } from './support/app.js';
 import { signUp, uniqueEmail, type TestUser } from './support/users.js';
+import { SHOPIFY_CSV_PATH, readShopifyExport } from './support/shopify-export.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
-/** A real Shopify product export; the `shared` folder sits next to the repository. */
-const SHOPIFY_CSV_PATH = path.resolve(repoRoot, '../shared/data/shopify-jewelery.csv');
-const SHOPIFY_CSV = readFileSync(SHOPIFY_CSV_PATH, 'utf8');
+const SHOPIFY_CSV = readShopifyExport();
 const PHOTOS = 'https://burst.shopifycdn.com/photos/';
 
 let t: TestApp;

@@ -1,8 +1,5 @@
 // The main job, end to end: import -> request -> live estimates -> accept -> match, with every event
 // each party receives asserted (and that nobody else receives any).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,11 +14,11 @@ import {
   UpdateDesignDocument,
 } from './generated/graphql.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { readShopifyExport } from './support/shopify-export.js';
 import { inDays, requestQuotes, submitEstimate } from './support/quoting.js';
 import { signUp, signUpManufacturer } from './support/users.js';
 import { subscribe } from './support/ws.js';
 
-const SHOPIFY_CSV = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/data/shopify-jewelery.csv');
 
 let t: TestApp;
 beforeAll(async () => {
@@ -34,7 +31,7 @@ describe('the quote flow, live', () => {
     // Given a designer's imported catalog, two manufacturers covering bracelets and necklaces,
     // one that only makes rings, and two consumers.
     const designer = await signUp(t.gql, 'DESIGNER', 'Company 123');
-    const imported = await t.gql(ImportDesignsDocument, { input: { format: 'SHOPIFY_CSV', content: readFileSync(SHOPIFY_CSV, 'utf8') } }, designer.token);
+    const imported = await t.gql(ImportDesignsDocument, { input: { format: 'SHOPIFY_CSV', content: readShopifyExport() } }, designer.token);
     expect(imported.data!.importDesigns.importedCount).toBe(20);
     const byHandle = new Map(imported.data!.importDesigns.designs.map((d) => [d.sourceHandle, d]));
     const anchor = byHandle.get('leather-anchor')!;
