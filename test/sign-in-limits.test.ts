@@ -66,4 +66,29 @@ describe('sign-in limits', () => {
     expect(code(await signIn(one, user.email, PASSWORD))).toBe('RATE_LIMITED');
     expect(code(await signIn(two, user.email, PASSWORD))).toBe('RATE_LIMITED');
   });
+
+  it('checks no more passwords than the limit when the attempts come all at once, in memory and in Redis', async () => {
+    for (const redis of [{}, { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }]) {
+      const t = await app({ ...redis, SIGN_IN_LIMIT_PER_EMAIL: '5', SIGN_IN_LIMIT_PER_IP: '1000' });
+      const victim = await signUp(t.gql, 'CONSUMER');
+      // 40 guesses at the same moment, the right password among them
+      const guesses = Array.from({ length: 40 }, (_, i) => (i === 39 ? PASSWORD : `guess-${i}`));
+      const codes = await Promise.all(guesses.map((password) => signIn(t, victim.email, password).then(code)));
+      const checked = codes.filter((c) => c !== 'RATE_LIMITED');
+      expect(checked.length, codes.join(' ')).toBeLessThanOrEqual(5);
+      expect(codes.filter((c) => c === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(35);
+    }
+  });
+
+  it('does not count successful sign-ins against the client address, in memory and in Redis', async () => {
+    for (const redis of [{}, { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }]) {
+      const t = await app({ ...redis, SIGN_IN_LIMIT_PER_EMAIL: '100', SIGN_IN_LIMIT_PER_IP: '2' });
+      const user = await signUp(t.gql, 'DESIGNER');
+      for (let i = 0; i < 4; i++) expect(code(await signIn(t, user.email, PASSWORD))).toBe('OK');
+      expect(code(await signIn(t, user.email, 'wrong-1'))).toBe('INVALID_CREDENTIALS');
+      expect(code(await signIn(t, user.email, 'wrong-2'))).toBe('INVALID_CREDENTIALS');
+      expect(code(await signIn(t, user.email, PASSWORD))).toBe('RATE_LIMITED');
+    }
+  });
 });
+

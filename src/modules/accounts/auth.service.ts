@@ -83,8 +83,11 @@ export class AuthService {
   async signIn(ctx: Context, email: string, password: string) {
     const emailKey = `signin:email:${normalizeEmail(email)}`;
     const ipKey = `signin:ip:${ctx.ip}`;
-    const [byEmail, byIp] = await Promise.all([this.limiter.peek(emailKey), this.limiter.peek(ipKey)]);
-    const blocked = byEmail.count >= this.limits.perEmail ? byEmail : byIp.count >= this.limits.perIp ? byIp : null;
+    // Counted before the password is checked: of attempts made at the same moment, only those within the
+    // limits are checked at all. A successful one is taken back (only failures count).
+    const window = this.limits.windowSeconds;
+    const [byEmail, byIp] = await Promise.all([this.limiter.take(emailKey, window), this.limiter.take(ipKey, window)]);
+    const blocked = byEmail.count > this.limits.perEmail ? byEmail : byIp.count > this.limits.perIp ? byIp : null;
     if (blocked) {
       const minutes = Math.max(1, Math.ceil(blocked.resetInSeconds / 60));
       throw new UserErrors(
@@ -93,11 +96,8 @@ export class AuthService {
     }
     const user = await ctx.em.findOne(User, { emailLower: normalizeEmail(email) }, { populate: ['passwordHash'] });
     const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyPassword(password, await decoyHash()).then(() => false);
-    if (!user || !ok) {
-      await Promise.all([this.limiter.hit(emailKey, this.limits.windowSeconds), this.limiter.hit(ipKey, this.limits.windowSeconds)]);
-      throw new UserErrors(userError(UserErrorCode.INVALID_CREDENTIALS, 'The e-mail or password is not right.'));
-    }
-    await this.limiter.reset(emailKey);
+    if (!user || !ok) throw new UserErrors(userError(UserErrorCode.INVALID_CREDENTIALS, 'The e-mail or password is not right.'));
+    await Promise.all([this.limiter.reset(emailKey), this.limiter.giveBack(ipKey)]);
     return { user, ...(await this.tokens.issue(user)) };
   }
 

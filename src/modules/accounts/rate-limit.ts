@@ -1,29 +1,30 @@
 // Owns counting attempts per key in a fixed window: in Redis when configured (shared by every process),
-// in memory otherwise. Used to slow down password guessing.
+// in memory otherwise. Used to slow down password guessing. An attempt is counted before it is tried, in one
+// atomic step, so attempts made at the same moment cannot all pass a check that none of them has counted yet.
 import type { RedisClientType } from 'redis';
 
 export interface RateLimiter {
-  /** Current count for the key in its window, and seconds until the window ends. */
-  peek(key: string): Promise<{ count: number; resetInSeconds: number }>;
-  /** Adds one to the key's count; the window starts at the first hit. */
-  hit(key: string, windowSeconds: number): Promise<number>;
+  /** Adds one to the key's count and returns the new count; the window starts at the first attempt. */
+  take(key: string, windowSeconds: number): Promise<{ count: number; resetInSeconds: number }>;
+  /** Takes back one attempt (it turned out not to count, e.g. a successful sign-in). */
+  giveBack(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
 export class MemoryRateLimiter implements RateLimiter {
   private readonly entries = new Map<string, { count: number; resetAt: number }>();
 
-  async peek(key: string) {
-    const entry = this.live(key);
-    return { count: entry?.count ?? 0, resetInSeconds: entry ? Math.ceil((entry.resetAt - Date.now()) / 1000) : 0 };
-  }
-
-  async hit(key: string, windowSeconds: number) {
+  async take(key: string, windowSeconds: number) {
     const entry = this.live(key) ?? { count: 0, resetAt: Date.now() + windowSeconds * 1000 };
     entry.count += 1;
     this.entries.set(key, entry);
     if (this.entries.size > 100_000) this.sweep();
-    return entry.count;
+    return { count: entry.count, resetInSeconds: Math.ceil((entry.resetAt - Date.now()) / 1000) };
+  }
+
+  async giveBack(key: string) {
+    const entry = this.live(key);
+    if (entry && entry.count > 0) entry.count -= 1;
   }
 
   async reset(key: string) {
@@ -51,18 +52,21 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly prefix: string,
   ) {}
 
-  async peek(key: string) {
-    const [count, ttl] = await Promise.all([this.client.get(this.prefix + key), this.client.ttl(this.prefix + key)]);
-    return { count: Number(count ?? 0), resetInSeconds: Math.max(Number(ttl), 0) };
-  }
-
-  async hit(key: string, windowSeconds: number) {
-    const [count] = (await this.client
+  async take(key: string, windowSeconds: number) {
+    const [count, , ttl] = (await this.client
       .multi()
       .incr(this.prefix + key)
       .expire(this.prefix + key, windowSeconds, 'NX')
-      .exec()) as unknown as [number, number];
-    return Number(count);
+      .ttl(this.prefix + key)
+      .exec()) as unknown as [number, number, number];
+    return { count: Number(count), resetInSeconds: Math.max(Number(ttl), 0) };
+  }
+
+  async giveBack(key: string) {
+    // Never below zero, and never a key without its expiry: only a key that exists is decremented.
+    await this.client.eval("if redis.call('get', KEYS[1]) and tonumber(redis.call('get', KEYS[1])) > 0 then return redis.call('decr', KEYS[1]) end return 0", {
+      keys: [this.prefix + key],
+    });
   }
 
   async reset(key: string) {
