@@ -188,6 +188,15 @@ describe('cost (at most 20,000; a list multiplies by `first`, or by 20 when it h
     expect(single.status).toBe(200);
   });
 
+  it('HTTP: counts a page size given as a variable, sent or left to its declared default', async () => {
+    const pages = (first: string) => `query ($n: Int${first}) { a: designs(first: $n) { ${imagesAndOptions} } b: designs(first: $n) { ${imagesAndOptions} } }`;
+    expectRefused(await t.gql(pages(''), { n: 100 }), 'TOO_COMPLEX', /over the limit of 20000/);
+    expectRefused(await t.gql(pages(' = 100')), 'TOO_COMPLEX', /over the limit of 20000/);
+    // A value sent wins over the default: two pages of 5 run.
+    const small = await t.gql(pages(' = 100'), { n: 5 });
+    expect(small.errors).toBeUndefined();
+  });
+
   it('HTTP: refuses lists nested in lists before a mutation runs', async () => {
     const before = await requestCount();
     const nestedLists = 'estimates { quoteRequest { estimates { lineItems { label amount { amount currencyCode } } } } }';

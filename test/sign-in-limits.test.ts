@@ -68,7 +68,7 @@ describe('sign-in limits', () => {
   });
 
   it('checks no more passwords than the limit when the attempts come all at once, in memory and in Redis', async () => {
-    for (const redis of [{}, { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }]) {
+    for (const redis of [{}, { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }] as Array<Record<string, string>>) {
       const t = await app({ ...redis, SIGN_IN_LIMIT_PER_EMAIL: '5', SIGN_IN_LIMIT_PER_IP: '1000' });
       const victim = await signUp(t.gql, 'CONSUMER');
       // 40 guesses at the same moment, the right password among them
@@ -81,7 +81,7 @@ describe('sign-in limits', () => {
   });
 
   it('does not count successful sign-ins against the client address, in memory and in Redis', async () => {
-    for (const redis of [{}, { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }]) {
+    for (const redis of [{}, { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }] as Array<Record<string, string>>) {
       const t = await app({ ...redis, SIGN_IN_LIMIT_PER_EMAIL: '100', SIGN_IN_LIMIT_PER_IP: '2' });
       const user = await signUp(t.gql, 'DESIGNER');
       for (let i = 0; i < 4; i++) expect(code(await signIn(t, user.email, PASSWORD))).toBe('OK');

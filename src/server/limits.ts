@@ -127,7 +127,8 @@ function operationCost(schema: GraphQLSchema, document: DocumentNode, operation:
   const fragments = new Map(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
   );
-  const reads = { variables, used: false };
+  const defaults = new Map((operation.variableDefinitions ?? []).flatMap((d) => (d.defaultValue ? [[d.variable.name.value, d.defaultValue] as const] : [])));
+  const reads: VariableReads = { variables, defaults, used: false };
   const cost = selectionCost(schema, root, operation.selectionSet, fragments, reads, new Set());
   if (!reads.used) bySchema.set(operation, cost);
   return cost;
@@ -136,6 +137,8 @@ function operationCost(schema: GraphQLSchema, document: DocumentNode, operation:
 /** The variables a cost is computed with; `used` is set once one of them decided a list size. */
 interface VariableReads {
   variables: Record<string, unknown>;
+  /** Declared defaults (`$first: Int = 100`), which apply when a variable is not sent. */
+  defaults: Map<string, ValueNode>;
   used: boolean;
 }
 
@@ -189,7 +192,10 @@ function multiplier(field: GraphQLField<unknown, unknown>, args: readonly { name
 function valueOf(node: ValueNode, variables: VariableReads): unknown {
   if (node.kind === Kind.VARIABLE) {
     variables.used = true;
-    return variables.variables[node.name.value];
+    const name = node.name.value;
+    if (name in variables.variables) return variables.variables[name];
+    const fallback = variables.defaults.get(name);
+    return fallback ? valueOf(fallback, variables) : undefined;
   }
   if (node.kind === Kind.INT) return Number(node.value);
   return undefined;
