@@ -217,6 +217,20 @@ describe('compiled execution', () => {
     }
   });
 
+  it('refuses variables of the wrong shape on every run, as graphql-js does', async () => {
+    const query = 'query Cat($fl: DesignFilter, $n: Int) { designs(first: $n, filter: $fl) { totalCount } }';
+    for (const variables of [{ fl: [] }, { fl: 'RING' }, { fl: { category: 'NOT_A_CATEGORY' } }, { n: '5' }, { n: 1.5 }, { fl: { nope: 1 } }]) {
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await t.gql(query, variables));
+      expect(runs[0].status, JSON.stringify(variables)).toBe(400);
+      expect(runs[0].errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(runs[1], JSON.stringify(variables)).toEqual(runs[0]);
+      expect(runs[2], JSON.stringify(variables)).toEqual(runs[0]);
+    }
+    // and the same document with fitting variables runs (compiled, from its second run)
+    expect((await t.gql<{ designs: { totalCount: number } }>(query, { fl: { category: 'RING' }, n: 1 })).data?.designs.totalCount).toEqual(expect.any(Number));
+  });
+
   it('serves repeated HTTP queries compiled, with the same answers as their first, interpreted run', async () => {
     const before = t.app.server.executionStats();
     const query = '{ designs(first: 5) { edges { node { id title referencePrice { amount currencyCode } designer { displayName } } } } }';

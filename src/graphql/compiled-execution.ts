@@ -6,7 +6,7 @@
 // after another), a request whose variables do not fit (graphql-js words those errors), and a document the
 // compiler refuses.
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { GraphQLError, execute, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode, type Source } from 'graphql';
+import { GraphQLError, execute, getVariableValues, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode, type Source } from 'graphql';
 
 export interface ExecutionRequest {
   document: DocumentNode;
@@ -41,7 +41,9 @@ export class CompiledExecution {
 
   execute = async (request: ExecutionRequest): Promise<ExecutionResult> => {
     const compiled = request.operation?.operation === 'query' ? this.compiledFor(request) : undefined;
-    if (compiled) {
+    // Variables are checked as graphql-js checks them (graphql-jit's own coercion lets some wrong shapes
+    // through, such as a list for an input object); any problem goes to graphql-js, which reports it.
+    if (compiled && this.variablesFit(request.operation!, request.variables)) {
       const result = (await compiled.query(undefined, request.contextValue, request.variables ?? {})) as ExecutionResult;
       // No data at all: the variables did not fit and nothing ran; graphql-js words those errors.
       if ('data' in result) {
@@ -58,6 +60,11 @@ export class CompiledExecution {
       contextValue: request.contextValue,
     });
   };
+
+  private variablesFit(operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): boolean {
+    if (!operation.variableDefinitions?.length) return true;
+    return !('errors' in getVariableValues(this.schema, operation.variableDefinitions, variables ?? {}, { maxErrors: 1 }));
+  }
 
   private compiledFor(request: ExecutionRequest): CompiledQuery | undefined {
     let byName = this.entries.get(request.document);
