@@ -53,12 +53,12 @@ type WsAnswer =
   | { closed: number };
 
 /** Sends one operation through a graphql-ws client and returns the server's first answer to it. */
-async function overWebSocket(query: string, variables?: Record<string, unknown>, token: string | null = maker.token): Promise<WsAnswer> {
+async function overWebSocket(query: string, variables?: Record<string, unknown>, token: string | null = maker.token, operationName?: string): Promise<WsAnswer> {
   const client = createClient({ url: wsUrl(t.url), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: token ? { authorization: `Bearer ${token}` } : {} });
   try {
     return await new Promise<WsAnswer>((resolve) => {
       client.subscribe(
-        { query, variables },
+        { query, variables, operationName },
         {
           next: (result) => resolve({ result }),
           error: (error) => resolve(Array.isArray(error) ? { refused: error } : { closed: (error as { code: number }).code }),
@@ -418,3 +418,25 @@ describe('what the product sends stays within the limits', () => {
     await feed.close();
   });
 });
+
+describe('client mistakes found while running are reported as such, not masked as server errors', () => {
+  it('HTTP: an explicit null for a non-null argument with a default is BAD_USER_INPUT, on every run', async () => {
+    const query = 'query ($id: ID = "0d9f5a4e-0000-4000-8000-000000000000") { design(id: $id) { id } }';
+    for (let i = 0; i < 3; i++) {
+      const res = await t.gql(query, { id: null });
+      expect(res.errors).toEqual([
+        expect.objectContaining({ message: 'Argument "id" of non-null type "ID!" must not be null.', path: ['design'], extensions: { code: 'BAD_USER_INPUT' } }),
+      ]);
+    }
+  });
+
+  it('WebSocket: an operation name that is not in the document, or none for several, is OPERATION_RESOLUTION_FAILURE as on HTTP', async () => {
+    expectRefusedOverWebSocket(await overWebSocket('subscription A { quoteRequestFeed { type } }', {}, maker.token, 'Z'), 'OPERATION_RESOLUTION_FAILURE', 'Unknown operation named "Z".');
+    expectRefusedOverWebSocket(
+      await overWebSocket('subscription A { quoteRequestFeed { type } } subscription B { quoteRequestFeed { type } }', {}, maker.token),
+      'OPERATION_RESOLUTION_FAILURE',
+      'Must provide operation name if query contains multiple operations.',
+    );
+  });
+});
+

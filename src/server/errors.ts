@@ -1,6 +1,6 @@
 // Owns what an error looks like on the wire: known client errors pass, everything else is masked
 // ("Internal server error") and logged with its stack, never sent.
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 
@@ -20,6 +20,13 @@ const CLIENT_CODES = new Set([
   'CURSOR_EXPIRED',
 ]);
 
+/**
+ * graphql-js's own words for an argument the client gave wrongly through a variable (an explicit null for a
+ * non-null argument with a default, a value that does not coerce): found while running, so they come
+ * without a code, but they are the client's mistake, not the server's.
+ */
+const ARGUMENT_PROBLEM = /^Argument "[^"]+" (?:of non-null type "[^"]+" must not be null|has invalid value)/;
+
 /** graphql-js's "Did you mean ...?" hints: field, argument, type and enum value names. */
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
@@ -38,6 +45,10 @@ export function errorFormatter(logger: Logger, options: { hideSuggestions?: bool
       return { ...formatted, message, extensions };
     }
     const original = unwrapResolverError(error);
+    if (original instanceof GraphQLError && !original.originalError && ARGUMENT_PROBLEM.test(original.message)) {
+      const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+      return { message, path: formatted.path, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
+    }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
     return {
       message: 'Internal server error',

@@ -8,7 +8,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { CompiledExecution } from '../graphql/compiled-execution.js';
@@ -124,6 +124,11 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
         }
         const errors = validate(schema, document, wsRules, { hideSuggestions: config.isProduction });
         if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        // As Apollo answers it on HTTP: the client's mistake, in graphql-js's words.
+        if (!getOperationAST(document, payload.operationName)) {
+          const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+          return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        }
         const variables = payload.variables ?? {};
         const problem = checkOperation(schema, document, payload.operationName ?? undefined, variables, payload.query, config.limits);
         if (problem) return [problem];
