@@ -11,6 +11,7 @@ export const migrationNames = [
   'Migration20261203040000_outbox_notify',
   'Migration20261203050000_one_active_estimate_per_statement',
   'Migration20261203060000_outbox_notify_ids',
+  'Migration20261204000000_materials_index',
 ] as const;
 
 export async function loadMigrations(): Promise<MigrationObject[]> {
@@ -22,6 +23,7 @@ export async function loadMigrations(): Promise<MigrationObject[]> {
     import('./Migration20261203040000_outbox_notify.js'),
     import('./Migration20261203050000_one_active_estimate_per_statement.js'),
     import('./Migration20261203060000_outbox_notify_ids.js'),
+    import('./Migration20261204000000_materials_index.js'),
   ]);
   return migrationNames.map((name, i) => ({ name, class: modules[i][name] }));
 }

@@ -223,7 +223,8 @@ export class DesignService {
       }
     }
     if (filter.material?.trim()) {
-      where.push('exists (select 1 from unnest(d.materials) m where lower(m) = lower(?))');
+      // designs_materials_lower_idx (migration 20261204000000) answers this.
+      where.push('lower_text_array(d.materials) @> array[lower(?)]');
       params.push(cleanText(filter.material));
     }
     const tsQuery = filter.search ? toTsQuery(filter.search) : null;
