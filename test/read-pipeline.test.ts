@@ -106,6 +106,32 @@ describe('the read pipeline', () => {
     }
   });
 
+  it('does not queue a read behind a slow statement: it goes to another connection, opened if need be', async () => {
+    const held = new ReadPipeline({ connectionString: db.url, connections: 1, maxConnections: 2 });
+    try {
+      await held.query(undefined, 'select 1', []);
+      expect(held.connectionCount).toBe(1);
+      let slowDone = false;
+      const slow = held.query(undefined, 'select pg_sleep(1.5)', []).then(() => (slowDone = true));
+      await new Promise((r) => setTimeout(r, 100));
+      // The read asked for now answers while the slow statement still holds the first connection.
+      expect(await held.query('gem-by-id', 'select id, name from gems where id = $1', [6])).toEqual([{ id: 6, name: 'gem 6' }]);
+      expect(slowDone).toBe(false);
+      expect(held.connectionCount).toBe(2);
+      await slow;
+      // No more than maxConnections, however many are held up.
+      const slows = [held.query(undefined, 'select pg_sleep(0.5)', [])];
+      await new Promise((r) => setTimeout(r, 100));
+      slows.push(held.query(undefined, 'select pg_sleep(0.5)', []));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await held.query('gem-by-id', 'select id, name from gems where id = $1', [7])).toEqual([{ id: 7, name: 'gem 7' }]);
+      expect(held.connectionCount).toBe(2);
+      await Promise.all(slows);
+    } finally {
+      await held.close();
+    }
+  });
+
   it('refuses reads once closed, without hanging', async () => {
     const closing = new ReadPipeline({ connectionString: db.url, connections: 1 });
     await closing.query(undefined, 'select 1', []);

@@ -9,6 +9,10 @@
 // asked). A failing statement fails alone. A statement whose connection was lost under it (PostgreSQL restarted,
 // an administrator ended the session) is sent once more on a fresh connection: it only reads. Never used
 // inside a transaction (views.ts sends those through the transaction's connection).
+//
+// What is queued behind a slow statement on its connection waits for it. So a batch avoids a connection whose
+// oldest unanswered batch has waited longer than a normal one ever takes (STALLED_MS), and when every
+// connection is held up that way, another is opened, up to `maxConnections`.
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -18,6 +22,8 @@ export interface ReadPipelineOptions {
   types?: pg.CustomTypesConfig;
   /** Connections (default 2); a batch goes to the one with the fewest statements in flight. */
   connections?: number;
+  /** Connections opened at most when all the others are held up by slow statements (default 4). */
+  maxConnections?: number;
   /**
    * PostgreSQL ends a statement that runs longer (default 30 s) with an error: the ones queued behind it on
    * its connection wait for it, so none may hold them indefinitely.
@@ -40,8 +46,13 @@ interface Slot {
   client: pg.Client;
   connected: Promise<void>;
   inFlight: number;
+  /** Batches sent and not fully answered, oldest first (PostgreSQL answers a connection's statements in order). */
+  unanswered: Array<{ sentAt: number; left: number }>;
   broken: boolean;
 }
+
+/** A batch of hot reads takes a few ms; one unanswered for longer than this is held up by a slow statement. */
+export const STALLED_MS = 25;
 
 export class ReadPipeline {
   private readonly slots: Array<Slot | undefined>;
@@ -53,6 +64,11 @@ export class ReadPipeline {
 
   constructor(private readonly options: ReadPipelineOptions) {
     this.slots = new Array(options.connections ?? 2).fill(undefined);
+  }
+
+  /** Connections open now (tests read it). */
+  get connectionCount(): number {
+    return this.slots.filter((slot) => slot && !slot.broken).length;
   }
 
   /** One statement (`$n` placeholders); named statements are parsed and planned once per connection. */
@@ -88,10 +104,12 @@ export class ReadPipeline {
     }
     const slot = this.leastBusy();
     slot.inFlight += batch.length;
+    slot.unanswered.push({ sentAt: performance.now(), left: batch.length });
     slot.connected.then(
       () => this.send(slot, batch),
       (error) => {
         slot.inFlight -= batch.length;
+        slot.unanswered.length = 0;
         for (const statement of batch) statement.reject(error);
       },
     );
@@ -101,15 +119,20 @@ export class ReadPipeline {
     const stream = slot.client.connection.stream;
     // Every statement corks and uncorks on its own; the outer cork makes the batch one write.
     stream.cork();
+    const answered = () => {
+      slot.inFlight -= 1;
+      const oldest = slot.unanswered[0];
+      if (oldest && --oldest.left === 0) slot.unanswered.shift();
+    };
     try {
       for (const statement of batch) {
         slot.client.query({ name: statement.name, text: statement.text, values: statement.values }).then(
           (result) => {
-            slot.inFlight -= 1;
+            answered();
             statement.resolve(result.rows);
           },
           (error) => {
-            slot.inFlight -= 1;
+            answered();
             if (isConnectionLoss(error) && !statement.resent && !this.closed) {
               slot.broken = true;
               statement.resent = true;
@@ -125,8 +148,11 @@ export class ReadPipeline {
     this.stats.batches += 1;
   }
 
+  /** The connection with the fewest statements in flight among those not held up, opening one if all are. */
   private leastBusy(): Slot {
+    const heldUpBefore = performance.now() - STALLED_MS;
     let best: Slot | undefined;
+    let bestHeldUp = true;
     for (let i = 0; i < this.slots.length; i++) {
       let slot = this.slots[i];
       if (!slot || slot.broken) {
@@ -134,7 +160,16 @@ export class ReadPipeline {
         slot?.client.end().catch(() => {});
         slot = this.slots[i] = this.connect();
       }
-      if (!best || slot.inFlight < best.inFlight) best = slot;
+      const heldUp = slot.unanswered.length > 0 && slot.unanswered[0].sentAt < heldUpBefore;
+      if (!best || (bestHeldUp && !heldUp) || (heldUp === bestHeldUp && slot.inFlight < best.inFlight)) {
+        best = slot;
+        bestHeldUp = heldUp;
+      }
+    }
+    if (bestHeldUp && this.slots.length < (this.options.maxConnections ?? 4)) {
+      const extra = this.connect();
+      this.slots.push(extra);
+      return extra;
     }
     return best!;
   }
@@ -147,7 +182,7 @@ export class ReadPipeline {
       application_name: 'read-pipeline',
       statement_timeout: this.options.statementTimeoutMs ?? 30_000,
     });
-    const slot: Slot = { client, connected: Promise.resolve(), inFlight: 0, broken: false };
+    const slot: Slot = { client, connected: Promise.resolve(), inFlight: 0, unanswered: [], broken: false };
     const broken = (error?: Error) => {
       if (slot.broken) return;
       slot.broken = true;
