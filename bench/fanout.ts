@@ -37,6 +37,7 @@ import {
   procCpuMs,
   readProbe,
   round,
+  settle,
   sleep,
   spawnNode,
   startLoad,
@@ -475,12 +476,15 @@ export async function runFanout(options: FanoutOptions) {
   const sizes: Record<string, unknown> = {};
   for (const n of options.sizes) {
     const entry: Record<string, unknown> = {};
+    // Each server starts on a quiet machine: the previous one's thousands of sockets and processes are gone.
     if (options.floor) {
+      await settle();
       log(`fan-out floor ${n}`);
       entry.floor = await floorRun(n, options);
       log(`fan-out floor ${n}: ${JSON.stringify((entry.floor as any).broadcasts)}`);
     }
     if (options.product) {
+      await settle();
       log(`fan-out product ${n}`);
       entry.product = await productRun(n, options);
     }
