@@ -77,6 +77,8 @@ export const OUTBOX_COLUMNS = 'seq, feed, type, audience, quote_request_id, esti
  * rows committed since (in id order), and return every numbered row not yet published, with `fresh` on the
  * ones this pass numbered.
  */
+export const RELAY_PASS_NAME = 'outbox-relay-pass';
+
 export const RELAY_PASS_SQL = `with done as (
     update event_outbox set published_at = now() where published_at is null and seq <= $1
   ), next as (
@@ -95,12 +97,16 @@ export const RELAY_PASS_SQL = `with done as (
   order by seq limit ${2 * BATCH}`;
 
 /**
- * The relay connection's session: plain index scans for the pass. Every event leaves two dead entries in the
- * partial indexes the pass reads (numbered, then published); a bitmap scan visits all of them on every pass
- * until VACUUM comes (0.43 ms a pass after 3,000 events, growing), an index scan marks them dead on the first
- * visit and skips them afterwards (0.02 ms).
+ * The relay connection's session: plain index scans and nested loops for the pass, whatever the statistics
+ * say. Every event leaves two dead entries in the partial indexes the pass reads (numbered, then published);
+ * a bitmap scan visits all of them on every pass until VACUUM comes (0.43 ms a pass after 3,000 events,
+ * growing), an index scan marks them dead on the first visit and skips them afterwards (0.02 ms). The pass
+ * is a prepared statement, so after five runs PostgreSQL may keep a generic plan for good: planned while the
+ * outbox was small, that was a hash join over a sequential scan of the whole outbox, visiting every row and
+ * every dead version on each pass (1.3 ms a pass after 3,000 events at 200 a second, growing until VACUUM).
+ * The pass reads a few rows by index; no other plan is ever the better one.
  */
-export const RELAY_SESSION_SQL = 'set enable_bitmapscan = off';
+export const RELAY_SESSION_SQL = 'set enable_bitmapscan = off; set enable_seqscan = off; set enable_hashjoin = off; set enable_mergejoin = off';
 
 /**
  * One process at a time is the relay: the first to take the advisory lock keeps it for as long as its
@@ -236,7 +242,7 @@ export class OutboxRelay {
     for (;;) {
       // A named (prepared) statement: parsed and planned once per connection, not on every pass.
       const { rows } = await client.query<OutboxRow & { id: string; fresh: boolean }>({
-        name: 'outbox-relay-pass',
+        name: RELAY_PASS_NAME,
         text: RELAY_PASS_SQL,
         values: [this.published.toString()],
       });
