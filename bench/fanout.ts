@@ -52,8 +52,13 @@ import {
 import { CATALOG_QUERY } from './http.js';
 import { seedFanout } from './seed.js';
 
-/** Seconds of submits at the rate before the measured ones. */
-const ESTIMATE_WARMUP_SECONDS = 5;
+/**
+ * Seconds of submits at the rate (with the catalog load) before the measured ones: the servers were started
+ * for this run, and V8 is still optimising this much code long after. After a 5 s warm-up each server
+ * optimised about 430 functions during the measured 10 s (TurboFan threads: a tenth of the machine's CPU),
+ * after 30 s about 55; the warm-up's own deliveries are reported too (`warmup`), as a cold server's figure.
+ */
+const ESTIMATE_WARMUP_SECONDS = 60;
 
 export const FEED_QUERY = 'subscription { quoteRequestFeed { type cursor occurredAt quoteRequest { id status createdAt items { quantity design { title } } } } }';
 const ESTIMATE_FEED_QUERY =
@@ -78,6 +83,8 @@ export interface FanoutOptions {
   productNodeArgs?: string[];
   /** Have PostgreSQL log every statement on the fan-out database (evidence of statements per event). */
   logStatements?: boolean;
+  /** Seconds of estimates at the rate before the measured ones (default ESTIMATE_WARMUP_SECONDS). */
+  warmupSeconds?: number;
 }
 
 // ---------------------------------------------------------------- load-generator processes
@@ -279,7 +286,8 @@ async function productRun(n: number, options: FanoutOptions) {
     // that mix, as a running server's would. (Warmed without the catalog load, the code both share was
     // re-optimised about a second into the measured phase: a 100 ms burst of late deliveries, every run.)
     const warmupLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.catalogRate));
-    const warmup = submitAtRate(options.rate * ESTIMATE_WARMUP_SECONDS, (i) => ({
+    const warmupSeconds = options.warmupSeconds ?? ESTIMATE_WARMUP_SECONDS;
+    const warmup = submitAtRate(options.rate * warmupSeconds, (i) => ({
       requestId: estimateRequests[i % estimateRequests.length],
       maker: tokens[tokens.length - 1 - (Math.floor(i / estimateRequests.length) % tokens.length)],
     }));
@@ -311,7 +319,19 @@ async function productRun(n: number, options: FanoutOptions) {
     const fromSubmit = stats(delivered.map((s) => received.get(s.id!)! - s.t0));
     const fromResponse = stats(delivered.map((s) => received.get(s.id!)! - s.tResp));
     const mutation = stats(ok.map((s) => s.tResp - s.t0));
+    // The warm-up's own deliveries: a server's first minute, and its first ten seconds (as long as the
+    // measured phase), under the same load.
+    const warmSent = warmup.sent.filter((w) => w.id && received.has(w.id));
+    const warmStats = (list: typeof warmSent) => {
+      const st = stats(list.map((w) => received.get(w.id!)! - w.t0));
+      return { submits: list.length, p50: round(st.p50), p99: round(st.p99), max: round(st.max) };
+    };
     const estimates = {
+      warmup: {
+        seconds: warmupSeconds,
+        submitToConsumerMs: warmStats(warmSent),
+        firstTenSecondsMs: warmStats(warmSent.filter((w) => w.t0 - warmup.sent[0].t0 < 10_000)),
+      },
       submitted: total,
       accepted: ok.length,
       delivered: delivered.length,
@@ -504,7 +524,7 @@ export async function runFanout(options: FanoutOptions) {
 }
 
 export function printFanout(result: Awaited<ReturnType<typeof runFanout>>): string {
-  const lines = [`Live fan-out (two server processes on one Redis; ${result.settings.requests} requests per size; estimates at ${result.settings.rate}/s for ${result.settings.seconds} s)`];
+  const lines = [`Live fan-out (two server processes on one Redis; ${result.settings.requests} requests per size; estimates at ${result.settings.rate}/s for ${result.settings.seconds} s after a ${result.settings.warmupSeconds ?? ESTIMATE_WARMUP_SECONDS} s warm-up)`];
   lines.push('| subscribers | server | first p50 / p99 / max ms | last p50 / p99 / max ms | event-loop delay max ms (estimates / broadcasts) | catalog p99 ms per process: idle -> estimates -> broadcasts | estimate submit-to-consumer p50 / p99 ms |');
   lines.push('| ---: | --- | --- | --- | ---: | --- | --- |');
   for (const [n, entry] of Object.entries(result.sizes) as Array<[string, any]>) {
@@ -519,6 +539,14 @@ export function printFanout(result: Awaited<ReturnType<typeof runFanout>>): stri
           : 'n/a';
       lines.push(
         `| ${n} | ${server} | ${b.first.p50} / ${b.first.p99} / ${b.first.max} | ${b.last.p50} / ${b.last.p99} / ${b.last.max}${(b.completed ?? b.count) < result.settings.requests ? ` (${b.completed ?? b.count} of ${result.settings.requests} reached everyone; stopped after ${b.count}, ${b.received.join('/')} received)` : ''} | ${server === 'product' ? `${e.estimates.eventLoop.max} / ` : ''}${e.eventLoopDuringBroadcasts.max} | ${catalog} | ${est ? `${est.p50} / ${est.p99}` : 'skipped'} |`,
+      );
+    }
+  }
+  for (const [n, entry] of Object.entries(result.sizes) as Array<[string, any]>) {
+    const w = entry.product?.estimates?.warmup;
+    if (w) {
+      lines.push(
+        `${n} subscribers, estimates during the ${w.seconds} s warm-up before the measured ones (same load; the first estimates these servers handle): submit-to-consumer p50 / p99 ${w.submitToConsumerMs.p50} / ${w.submitToConsumerMs.p99} ms; first 10 s ${w.firstTenSecondsMs.p50} / ${w.firstTenSecondsMs.p99} ms`,
       );
     }
   }
@@ -543,6 +571,7 @@ if (isMain(import.meta.url)) {
       'no-product': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'log-statements': { type: 'boolean', default: false },
+      warmup: { type: 'string', default: String(ESTIMATE_WARMUP_SECONDS) },
     },
   });
   const result = await runFanout({
@@ -555,6 +584,7 @@ if (isMain(import.meta.url)) {
     floor: !values['no-floor'],
     product: !values['no-product'],
     logStatements: values['log-statements'],
+    warmupSeconds: Number(values.warmup),
     productNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
   });
   process.stdout.write(`${printFanout(result)}\n`);
