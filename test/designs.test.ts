@@ -243,7 +243,7 @@ describe('updateDesign and archiveDesign', () => {
 
     for (const payload of [update.data!.updateDesign, archive.data!.archiveDesign]) {
       expect(payload.design).toBeNull();
-      expect(payload.errors).toEqual([{ code: 'NOT_FOUND', message: 'Design not found', field: ['id'], line: null }]);
+      expect(payload.errors).toEqual([{ code: 'NOT_FOUND', message: 'Design not found.', field: ['id'], line: null }]);
     }
     expect(await readDesign(created.id)).toEqual(before);
   });

@@ -146,7 +146,7 @@ describe('the quote flow, live', () => {
     expect(feeds.silverline.events).toHaveLength(2);
     expect(caseyFeed.events).toHaveLength(3);
     expect(snoop.events).toEqual([]);
-    expect(snoop.errors).toEqual([expect.objectContaining({ message: 'Quote request not found', extensions: { code: 'NOT_FOUND' } })]);
+    expect(snoop.errors).toEqual([expect.objectContaining({ message: 'Quote request not found.', extensions: { code: 'NOT_FOUND' } })]);
     const notAddressed = await t.gql(QuoteRequestDocument, { id: request.id }, ringsOnly.token);
     expect(notAddressed.data!.quoteRequest).toBeNull();
 

@@ -98,7 +98,7 @@ describe('privacy and sealed bids', () => {
     expect((await t.gql(QuoteRequestDocument, { id: request.id }, b.token)).data!.quoteRequest).toBeNull();
     expect((await t.gql(MyQuoteRequestsDocument, {}, b.token)).data!.myQuoteRequests.totalCount).toBe(0);
     const cancel = await t.gql(CancelQuoteRequestDocument, { id: request.id }, b.token);
-    expect(cancel.data!.cancelQuoteRequest.errors).toEqual([{ code: 'NOT_FOUND', message: 'Quote request not found', field: ['id'], line: null }]);
+    expect(cancel.data!.cancelQuoteRequest.errors).toEqual([{ code: 'NOT_FOUND', message: 'Quote request not found.', field: ['id'], line: null }]);
     const accept = await t.gql(AcceptEstimateDocument, { estimateId: estimate.id }, b.token);
     expect(accept.data!.acceptEstimate.errors.map((e) => e.code)).toEqual(['NOT_FOUND']);
     // The answer for someone else's id is the same as for an id that does not exist.

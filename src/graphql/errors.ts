@@ -55,7 +55,7 @@ export class UserErrors extends Error {
 }
 
 export const notFound = (what: string, field?: string[]) =>
-  new UserErrors(userError(UserErrorCode.NOT_FOUND, `${what} not found`, field));
+  new UserErrors(userError(UserErrorCode.NOT_FOUND, `${what} not found.`, field));
 
 export const invalidInput = (message: string, field?: string[]) =>
   new UserErrors(userError(UserErrorCode.INVALID_INPUT, message, field));

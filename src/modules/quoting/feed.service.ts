@@ -132,7 +132,7 @@ export class FeedService {
     const userId = requireRole(ctx, Role.CONSUMER);
     const request = await this.quoting.findVisibleRequest(ctx, requestId);
     if (!request || request.consumer.id !== userId) {
-      throw new GraphQLError('Quote request not found', { extensions: { code: 'NOT_FOUND' } });
+      throw new GraphQLError('Quote request not found.', { extensions: { code: 'NOT_FOUND' } });
     }
     const sub = this.hub.open(userId, (m) => m.feed === 'ESTIMATE' && m.requestId === request.id);
     await this.resume(sub, after, { userId, feed: 'ESTIMATE', requestId: request.id });
