@@ -30,13 +30,17 @@ export interface EstimateFeedItem {
 
 /**
  * Each event is read with its own loaders, so nothing cached from an earlier event is shown.
- * Every subscriber in this process that receives the same event shares them: a request sent to a thousand
- * manufacturers is loaded once (one batch per relation), not once per subscriber. The hub hands the same
- * message object to every subscription of this process, so the state hangs on that object and goes with
- * it once the last subscriber is done. (Kept by seq for five seconds instead, at 200 estimates a second
- * each server held about 500 forked entity managers with their loaders and results: its heap after a
- * full collection was 66 MB instead of 59 MB, and every major collection had that much more to mark.)
+ * Every subscriber in this process that receives the same event within EVENT_SHARE_MS shares them: a request
+ * sent to a thousand manufacturers is loaded once (one batch per relation), not once per subscriber. The hub
+ * hands the same message object to every subscription of this process; the state hangs on that object and is
+ * dropped EVENT_SHARE_MS after it was loaded, whoever still holds the message. A subscriber that comes to the
+ * event later (a client reading slowly, its buffer filling) loads it afresh: it sees the rows as they are
+ * then, not as they were when the first subscriber loaded them, and a lagging client cannot keep every
+ * event's loaded rows in memory. (Kept five seconds by seq, at 200 estimates a second each server held about
+ * 500 states: heap after a full collection 66 MB against 59 MB with states dropped as soon as possible.)
  */
+export const EVENT_SHARE_MS = 2000;
+
 type EventState = { em: Context['em']; loaders: Loaders };
 
 /** Per app: the message (one object per event in a process, or per replay) -> what its subscribers share. */
@@ -46,6 +50,7 @@ function freshState(states: WeakMap<FeedMessage, EventState>, ctx: Context, mess
     const em = ctx.em.fork();
     state = { em, loaders: createLoaders(em) };
     states.set(message, state);
+    setTimeout(() => states.delete(message), EVENT_SHARE_MS).unref();
   }
   ctx.em = state.em;
   ctx.loaders = state.loaders;
