@@ -35,6 +35,17 @@ const SUGGESTION = /\s*Did you mean [^?]*\?/g;
  * Apollo's own switch only covers validation errors; this also covers variables ("Did you mean the enum
  * value ...?") and WebSocket operations.
  */
+const GONE_CODES = new Set(['ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'EPIPE', 'ECONNRESET']);
+
+/** A write to a socket the client has already closed (graphql-ws sending a subscription's next result). */
+function clientWentAway(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 3; e = (e as { originalError?: unknown; cause?: unknown }).originalError ?? (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && GONE_CODES.has(code)) return true;
+  }
+  return false;
+}
+
 export function errorFormatter(logger: Logger, options: { hideSuggestions?: boolean } = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
@@ -49,7 +60,12 @@ export function errorFormatter(logger: Logger, options: { hideSuggestions?: bool
       const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
       return { message, path: formatted.path, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
     }
-    logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    if (clientWentAway(original)) {
+      // A subscriber's socket closed while its result was being written: the client left, nothing failed.
+      logger.info({ reason: (original as Error).message, path: formatted.path }, 'client went away while being written to');
+    } else {
+      logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    }
     return {
       message: 'Internal server error',
       path: formatted.path,
