@@ -42,6 +42,28 @@ describe('token verification', () => {
     expect(await tokens.verify(foreign.token)).toBeNull();
   });
 
+  it('refuses other spellings of a valid token (padding, +/ for -_, set spare bits), which the decoder would take', async () => {
+    const tokens = new TokenService(SECRET, 3600);
+    // A signature with both - and _ in it, so that every spelling below differs from the token
+    let token = '';
+    for (let i = 0; !/[-_]/.test(token.split('.')[2] ?? ''); i++) token = (await tokens.issue({ id: `${user.id.slice(0, -2)}${String(i).padStart(2, '0')}`, role: user.role })).token;
+    expect(await tokens.verify(token)).not.toBeNull();
+    const [header, payload, signature] = token.split('.');
+    const last = signature.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const spareBitSet = alphabet[alphabet.indexOf(last) | 1];
+    for (const variant of [
+      `${token}=`,
+      `${header}.${payload}.${signature.replaceAll('-', '+').replaceAll('_', '/')}`,
+      `${header}.${payload}.${signature.slice(0, -1)}${spareBitSet}`,
+      `${header}=.${payload}.${signature}`,
+    ]) {
+      expect(variant).not.toBe(token);
+      expect(await tokens.verify(variant)).toBeNull();
+    }
+    expect(tokens.rememberedTokens).toBe(1);
+  });
+
   it('remembers at most a bounded number of tokens', async () => {
     const tokens = new TokenService(SECRET, 3600);
     const issued = await Promise.all(Array.from({ length: VERIFIED_TOKENS_KEPT + 50 }, (_, i) => tokens.issue({ id: `user-${i}`, role: Role.CONSUMER })));

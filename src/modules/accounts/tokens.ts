@@ -6,6 +6,12 @@ import { Role } from './role.js';
 
 const ISSUER = 'jewelry-marketplace';
 const ROLES = new Set<string>(Object.values(Role));
+/**
+ * A token as this service issues it: three unpadded base64url parts, the signature 32 bytes (43 characters,
+ * the last one's two spare bits zero). The decoder would also take padding, `+`/`/` and set spare bits: texts
+ * that are not the issued token but verify as it, each of which would be remembered separately.
+ */
+const CANONICAL = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 /** Verified tokens remembered (the oldest are forgotten first); a client sends the same one on every request. */
 export const VERIFIED_TOKENS_KEPT = 10_000;
 
@@ -38,6 +44,7 @@ export class TokenService {
 
   /** Returns the user of a valid token, or null for a tampered, expired, unsigned or malformed one. */
   async verify(token: string): Promise<AuthUser | null> {
+    if (!CANONICAL.test(token)) return null;
     const known = this.verified.get(token);
     if (known) {
       // Expired as jose judges it: no longer valid from the second `exp` names.
