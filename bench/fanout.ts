@@ -8,10 +8,12 @@
 // probe (bench/probe.ts, preloaded) records event-loop delay. The floor runs the same subscribers as plain
 // `ws` sockets on bench/fanout-floor.ts, with the same payload published through the same Redis.
 //
-//   node dist/bench/fanout.js [--sizes 1000,5000] [--requests 20] [--rate 200] [--seconds 10]
+//   node dist/bench/fanout.js [--sizes 1000,5000] [--requests 20] [--rate 200] [--seconds 10] [--warmup 60]
+//                             [--no-floor] [--no-product] [--cpu-prof <dir>] [--node-args=<flags for the product's node>]
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createClient as createWsClient, type Client } from 'graphql-ws';
@@ -29,6 +31,7 @@ import {
   ROOT,
   freePort,
   isMain,
+  cpuTimes,
   load,
   log,
   machine,
@@ -141,6 +144,42 @@ async function collect(generators: Generator[], id: string, t0: number) {
     lastMs: got.length ? Math.max(...got.map((r) => r.last)) - t0 : NaN,
     received: reports.reduce((s, r) => s + r.count, 0),
     errors: reports.reduce((s, r) => s + r.errors, 0),
+  };
+}
+
+/** Listens on the product's event channel: when each request's REQUESTED message went out (epoch ms). */
+async function listenToBus(databaseUrl: string) {
+  const { eventsChannel } = (await import(pathToFileURL(path.join(ROOT, 'dist', 'events', 'bus.js')).href)) as { eventsChannel: (url: string) => string };
+  const client = createRedisClient({ url: REDIS_URL });
+  await client.connect();
+  const seen = new Map<string, number>();
+  await client.subscribe(eventsChannel(databaseUrl), (raw) => {
+    const t = now();
+    const requestId = /"requestId":"([^"]+)"/.exec(raw)?.[1];
+    if (requestId && raw.includes('"type":"REQUESTED"') && !seen.has(requestId)) seen.set(requestId, t);
+  });
+  return { seen, close: () => client.close() };
+}
+
+interface CpuShare {
+  serversMs: number;
+  generatorsMs: number;
+  machineBusyPct: number;
+}
+
+function cpuSnapshot(servers: Array<{ pid: number }>, generators: Generator[]) {
+  return {
+    servers: servers.reduce((sum, s) => sum + procCpuMs(s.pid), 0),
+    generators: generators.reduce((sum, g) => sum + procCpuMs(g.child.pid!), 0),
+    machine: cpuTimes(),
+  };
+}
+
+function cpuShare(a: ReturnType<typeof cpuSnapshot>, b: ReturnType<typeof cpuSnapshot>): CpuShare {
+  return {
+    serversMs: round(b.servers - a.servers, 0),
+    generatorsMs: round(b.generators - a.generators, 0),
+    machineBusyPct: round((100 * (b.machine.busy - a.machine.busy)) / Math.max(1, b.machine.total - a.machine.total), 0),
   };
 }
 
@@ -357,15 +396,23 @@ async function productRun(n: number, options: FanoutOptions) {
     // the time limit ends the phase (the servers are then still working through it).
     await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
     const broadcastLoad = servers.map((s) => startLoad(s.url, CATALOG_BODY, options.catalogRate));
-    const broadcasts: Array<{ firstMs: number; lastMs: number; received: number; errors: number; mutationMs: number }> = [];
+    // Where a broadcast's time goes: when its event is on the bus (this process listens on the product's
+    // channel too), and the CPU each party spends per broadcast (from /proc, from the mutation to the last receipt).
+    const bus = await listenToBus(seed.url);
+    const broadcasts: Array<{ firstMs: number; lastMs: number; received: number; errors: number; mutationMs: number; busMs: number; cpu: CpuShare }> = [];
     for (let i = 0; i < options.requests; i++) {
+      const cpu0 = cpuSnapshot(servers, generators);
       const t0 = now();
       const id = await requestQuotes(servers[i % 2].url, `fan-out ${i + 1}`);
       const tResp = now();
       const complete = await waitAllDone(generators, id, options.requestTimeoutMs);
+      const cpu = cpuShare(cpu0, cpuSnapshot(servers, generators));
       const r = await collect(generators, id, tResp);
-      broadcasts.push({ ...r, mutationMs: round(tResp - t0) });
-      log(`fan-out ${n}: request ${i + 1}: mutation ${round(tResp - t0)} ms, first ${round(r.firstMs)} ms, last ${round(r.lastMs)} ms, ${r.received}/${subscribed} received${r.errors ? `, ${r.errors} subscription errors so far` : ''}`);
+      const busMs = round((bus.seen.get(id) ?? NaN) - tResp);
+      broadcasts.push({ ...r, mutationMs: round(tResp - t0), busMs, cpu });
+      log(
+        `fan-out ${n}: request ${i + 1}: mutation ${round(tResp - t0)} ms, on the bus ${busMs} ms, first ${round(r.firstMs)} ms, last ${round(r.lastMs)} ms, ${r.received}/${subscribed} received${r.errors ? `, ${r.errors} subscription errors so far` : ''}; CPU ms: servers ${cpu.serversMs}, subscribers' processes ${cpu.generatorsMs}, machine ${cpu.machineBusyPct} % busy`,
+      );
       if (!complete) {
         log(`fan-out ${n}: request ${i + 1} did not reach every subscriber in ${options.requestTimeoutMs} ms; stopping the broadcasts here`);
         break;
@@ -373,6 +420,7 @@ async function productRun(n: number, options: FanoutOptions) {
       await sleep(200);
     }
     const catalogBroadcast = await Promise.all(broadcastLoad.map((l) => l.stop()));
+    await bus.close();
     const loopBroadcast = await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
 
     return {
@@ -384,6 +432,14 @@ async function productRun(n: number, options: FanoutOptions) {
         received: broadcasts.map((b) => b.received),
         subscriptionErrors: broadcasts.at(-1)?.errors ?? 0,
         mutationMs: stats(broadcasts.map((b) => b.mutationMs)),
+        /** From the mutation's response to the event's message on Redis (the outbox relay's part). */
+        responseToBusMs: stats(broadcasts.map((b) => b.busMs).filter(Number.isFinite)),
+        /** CPU per broadcast, median over the broadcasts: both servers, both subscriber processes, the machine. */
+        cpuPerBroadcast: {
+          serversMs: stats(broadcasts.map((b) => b.cpu.serversMs)).p50,
+          generatorsMs: stats(broadcasts.map((b) => b.cpu.generatorsMs)).p50,
+          machineBusyPct: stats(broadcasts.map((b) => b.cpu.machineBusyPct)).p50,
+        },
       },
       catalogIdle: catalogIdle.map((c) => ({ p50: round(c.p50), p99: round(c.p99), max: round(c.max), n: c.n })),
       eventLoopIdle: loopOf(loopIdle),
@@ -424,7 +480,7 @@ async function floorRun(n: number, options: FanoutOptions) {
     const subscribed = connected.reduce((s, c) => s + c.ok, 0);
     await sleep(1000);
     await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
-    const broadcasts: Array<{ firstMs: number; lastMs: number; received: number }> = [];
+    const broadcasts: Array<{ firstMs: number; lastMs: number; received: number; cpu: CpuShare }> = [];
     for (let i = 0; i < options.requests; i++) {
       const id = `floor-request-${i + 1}`;
       const payload = JSON.stringify({
@@ -441,10 +497,12 @@ async function floorRun(n: number, options: FanoutOptions) {
           },
         },
       });
+      const cpu0 = cpuSnapshot(servers, generators);
       const t0 = now();
       await publisher.publish(channel, JSON.stringify({ audience: seed.manufacturers, payload }));
       await waitAllDone(generators, id, options.requestTimeoutMs);
-      broadcasts.push(await collect(generators, id, t0));
+      const cpu = cpuShare(cpu0, cpuSnapshot(servers, generators));
+      broadcasts.push({ ...(await collect(generators, id, t0)), cpu });
       await sleep(200);
     }
     const loopBroadcast = await Promise.all(servers.map((s, i) => readProbe(s.pid, probeFiles[i])));
@@ -478,7 +536,16 @@ async function floorRun(n: number, options: FanoutOptions) {
     const latency = stats([...sent].filter(([id]) => received.has(id)).map(([id, t]) => received.get(id)! - t));
     return {
       subscribers: subscribed,
-      broadcasts: { count: broadcasts.length, ...summarize(broadcasts), received: broadcasts.map((b) => b.received) },
+      broadcasts: {
+        count: broadcasts.length,
+        ...summarize(broadcasts),
+        received: broadcasts.map((b) => b.received),
+        cpuPerBroadcast: {
+          serversMs: stats(broadcasts.map((b) => b.cpu.serversMs)).p50,
+          generatorsMs: stats(broadcasts.map((b) => b.cpu.generatorsMs)).p50,
+          machineBusyPct: stats(broadcasts.map((b) => b.cpu.machineBusyPct)).p50,
+        },
+      },
       eventLoopDuringBroadcasts: loopOf(loopBroadcast),
       estimates: { submitted: total, delivered: received.size, publishToConsumerMs: { p50: round(latency.p50), p99: round(latency.p99), max: round(latency.max) } },
       load: load(),
@@ -570,6 +637,7 @@ if (isMain(import.meta.url)) {
       'no-floor': { type: 'boolean', default: false },
       'no-product': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      'node-args': { type: 'string' },
       'log-statements': { type: 'boolean', default: false },
       warmup: { type: 'string', default: String(ESTIMATE_WARMUP_SECONDS) },
     },
@@ -585,7 +653,10 @@ if (isMain(import.meta.url)) {
     product: !values['no-product'],
     logStatements: values['log-statements'],
     warmupSeconds: Number(values.warmup),
-    productNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
+    productNodeArgs: [
+      ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : []),
+      ...(values['node-args']?.split(' ').filter(Boolean) ?? []),
+    ],
   });
   process.stdout.write(`${printFanout(result)}\n`);
   process.exit(0);

@@ -1,18 +1,29 @@
 // Summarises V8 CPU profiles (.cpuprofile, from --cpu-prof or the benchmarks' --cpu-prof <dir>): self time
 // by package, the top functions by self time and by inclusive time.
 //
-//   node bench/profile-summary.mjs <dir> [top]
+//   node bench/profile-summary.mjs <dir> [top] [from-s] [to-s]
+//
+// from-s and to-s keep only the samples taken that many seconds after the profile started (the process
+// start, with --cpu-prof): a benchmark's phase, e.g. the broadcasts after the subscribers connected.
 import { readFileSync, readdirSync } from 'node:fs';
 const dir = process.argv[2];
 const top = Number(process.argv[3] ?? 40);
+const fromUs = process.argv[4] === undefined ? -Infinity : Number(process.argv[4]) * 1e6;
+const toUs = process.argv[5] === undefined ? Infinity : Number(process.argv[5]) * 1e6;
 for (const f of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
   const p = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const counts = new Map();
-  for (const s of p.samples) counts.set(s, (counts.get(s) ?? 0) + 1);
-  const total = p.samples.length;
+  let at = 0;
+  let total = 0;
+  p.samples.forEach((s, i) => {
+    at += p.timeDeltas[i];
+    if (at < fromUs || at > toUs) return;
+    counts.set(s, (counts.get(s) ?? 0) + 1);
+    total += 1;
+  });
   const self = new Map(), pkg = new Map(), incl = new Map();
   const key = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/.*node_modules\//, '').replace(/.*\/work\/main\//, '')}:${n.callFrame.lineNumber}`;
   const pk = (n) => { const u = n.callFrame.url; const m = u.match(/node_modules\/((@[^/]+\/)?[^/]+)/); return m ? m[1] : u.includes('/dist/') ? 'app' : u ? 'node:' + u.split('/').pop() : n.callFrame.functionName; };
