@@ -123,6 +123,18 @@ describe('SQL statements per list query, independent of page size', () => {
     );
   });
 
+  it("incomingQuoteRequests { recipients }: page and the caller's own recipient rows, not every recipient's", async () => {
+    await expectConstant(
+      `query ($first: Int) { incomingQuoteRequests(first: $first) { edges { node { recipients { status respondedAt } } } } }`,
+      maker.token,
+      2,
+    );
+    // Each request went to three manufacturers; a manufacturer reads its own row of each, one per request.
+    const { log } = await measure(`query ($first: Int) { incomingQuoteRequests(first: $first) { edges { node { recipients { status } } } } }`, 50, maker.token);
+    const recipientRows = log.filter((line) => line.startsWith('select r.id, r.request_id')).map((line) => Number(/(\d+) results?\]/.exec(line)?.[1]));
+    expect(recipientRows).toEqual([50]);
+  });
+
   it('incomingQuoteRequests { items { design } consumer }: page, consumers, items', async () => {
     await expectConstant(
       `query ($first: Int) { incomingQuoteRequests(first: $first) { edges { node { items { design { title } } consumer { displayName } } } } }`,

@@ -16,9 +16,12 @@ import {
   itemView,
   type EstimateRow,
   matchView,
+  recipientKey,
   recipientView,
+  type RecipientRow,
   requestView,
 } from '../modules/quoting/quoting.rows.js';
+import type { QuoteRecipient } from '../modules/quoting/quote-request.entity.js';
 
 /**
  * Loads rows by id in one `select … where <key> = any(<ids>)` (a prepared statement on the read pipeline);
@@ -69,6 +72,22 @@ export function createLoaders(em: EntityManager) {
       recipientView,
       byRequest,
     ),
+    /**
+     * One manufacturer's recipient row on a request, by `recipientKey(requestId, manufacturerId)`: what a
+     * manufacturer's reads need (may it see the request, its own answer state), without reading every recipient
+     * of a request sent to thousands, once per event and process for the feeds.
+     */
+    recipient: new DataLoader<string, QuoteRecipient | null>(async (keys) => {
+      const pairs = keys.map((key) => key.split('/'));
+      const found = await preparedRows<RecipientRow>(
+        em,
+        `select ${RECIPIENT_COLUMNS} from quote_recipients r
+         where (r.request_id, r.manufacturer_id) in (select * from unnest(?::uuid[], ?::uuid[]))`,
+        [pairs.map(([requestId]) => requestId), pairs.map(([, manufacturerId]) => manufacturerId)],
+      );
+      const byKey = new Map(found.map((row) => [recipientKey(row.request_id, row.manufacturer_id), recipientView(row)]));
+      return keys.map((key) => byKey.get(key) ?? null);
+    }),
     // With each estimate's manufacturer: a request's estimates are shown with who made them.
     estimatesByRequest: childrenLoader(
       em,

@@ -91,6 +91,9 @@ export interface RecipientRow {
   created_at: Timestamp;
 }
 
+/** The key of the `recipient` loader: one manufacturer on one request. */
+export const recipientKey = (requestId: string, manufacturerId: string) => `${requestId}/${manufacturerId}`;
+
 export function recipientView(row: RecipientRow): QuoteRecipient {
   return view(QuoteRecipient, {
     id: row.id,

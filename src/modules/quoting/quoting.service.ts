@@ -9,8 +9,8 @@ import { Problems, UserErrorCode, UserErrors, notFound, userError } from '../../
 import { cleanText } from '../../graphql/input.js';
 import { formatAmount, normalizeAmount } from '../../graphql/money.js';
 import { isUuid, keysetPage, type PageWindow } from '../../graphql/connection.js';
-import { onPooledConnection, prepared, rows, toDate, view, type PgClient } from '../../db/views.js';
-import { ESTIMATE_COLUMNS, MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, requestView, type EstimateRow } from './quoting.rows.js';
+import { arrayLiteral, onPooledConnection, prepared, rows, toDate, view, type PgClient } from '../../db/views.js';
+import { ESTIMATE_COLUMNS, MATCH_COLUMNS, REQUEST_COLUMNS, estimateView, matchView, recipientKey, requestView, type EstimateRow } from './quoting.rows.js';
 import { recordEvents, type NewEvent } from '../../events/outbox.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
@@ -118,14 +118,6 @@ function checkedMoney(money: MoneyData, field: string[], problems: Problems, pos
     return null;
   }
   return value;
-}
-
-/** Recipient ids of a loaded recipient list, built once per list (a feed event checks it per subscriber). */
-const recipientSets = new WeakMap<QuoteRecipient[], Set<string>>();
-function recipientIds(recipients: QuoteRecipient[]): Set<string> {
-  let ids = recipientSets.get(recipients);
-  if (!ids) recipientSets.set(recipients, (ids = new Set(recipients.map((r) => r.manufacturer.id))));
-  return ids;
 }
 
 /**
@@ -271,8 +263,9 @@ export class QuotingService {
       await rows(
         tx,
         `insert into quote_recipients (id, request_id, manufacturer_id, status, created_at)
-         select gen_random_uuid(), ?, m, 'PENDING', ?::timestamptz from unnest(array[?]::uuid[]) as m`,
-        [request.id, now.toISOString(), manufacturers],
+         select gen_random_uuid(), ?, m, 'PENDING', ?::timestamptz from unnest(?::uuid[]) as m`,
+        // One array parameter: knex would spread a list over one escaped literal per manufacturer.
+        [request.id, now.toISOString(), arrayLiteral(manufacturers)],
       );
       return request;
     });
@@ -482,7 +475,7 @@ export class QuotingService {
     if (!ctx.user) return false;
     if (request.consumer.id === ctx.user.id) return true;
     if (ctx.user.role !== Role.MANUFACTURER) return false;
-    return recipientIds(await ctx.loaders.recipientsByRequest.load(request.id)).has(ctx.user.id);
+    return (await ctx.loaders.recipient.load(recipientKey(request.id, ctx.user.id))) !== null;
   }
 
   /** The estimate if the caller may see it: the request's consumer, or the manufacturer who made it. */
@@ -502,9 +495,12 @@ export class QuotingService {
     return includeSuperseded ? mine : mine.filter((e) => e.status !== EstimateStatus.SUPERSEDED);
   }
 
+  /** The consumer sees every recipient of its request, a manufacturer only its own. */
   async recipientsOf(ctx: Context, request: QuoteRequest): Promise<QuoteRecipient[]> {
-    const all = await ctx.loaders.recipientsByRequest.load(request.id);
-    return request.consumer.id === ctx.user?.id ? all : all.filter((r) => r.manufacturer.id === ctx.user?.id);
+    if (!ctx.user) return [];
+    if (request.consumer.id === ctx.user.id) return ctx.loaders.recipientsByRequest.load(request.id);
+    const own = await ctx.loaders.recipient.load(recipientKey(request.id, ctx.user.id));
+    return own ? [own] : [];
   }
 
   async matchOf(ctx: Context, request: QuoteRequest): Promise<Match | null> {
