@@ -19,6 +19,7 @@ import type { Config } from '../config.js';
 import type { TokenService } from '../modules/accounts/tokens.js';
 import type { FeedService } from '../modules/quoting/feed.service.js';
 import { createContext, type AuthUser, type Context } from './context.js';
+import { DocumentCache } from './document-cache.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errorFormatter } from './errors.js';
 import { checkOperation, limitRules, operationLimitsPlugin, parseOptions } from './limits.js';
@@ -42,8 +43,8 @@ export interface RunningServer {
   port: number;
   /** Open WebSocket connections (teardown checks and benchmarks read it). */
   socketCount(): number;
-  /** Subscription results executed and shared since start (tests read it). */
-  subscriptionStats(): { executed: number; shared: number };
+  /** Subscription results executed and shared since start, and parsed subscription documents kept (tests read it). */
+  subscriptionStats(): { executed: number; shared: number; documents: number };
   /** HTTP operations run compiled or interpreted, and documents compiled, since start (tests read it). */
   executionStats(): { compiled: number; compiledRuns: number; interpretedRuns: number };
   stop(): Promise<void>;
@@ -108,6 +109,8 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
   const wsRules = [...specifiedRules, ...rules, ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
   const sharedExecution = new SharedExecution();
+  // Subscriptions with the same text share one parsed, validated document (src/server/document-cache.ts).
+  const documents = new DocumentCache();
   const wsCleanup = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
@@ -116,14 +119,17 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
       connectionInitWaitTimeout: config.wsInitTimeoutMs,
       subscribe: sharedExecution.subscribe,
       onSubscribe: async (ctx, _id, payload) => {
-        let document;
-        try {
-          document = parse(payload.query, parsing);
-        } catch (error) {
-          return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+        let document = documents.get(payload.query);
+        if (!document) {
+          try {
+            document = parse(payload.query, parsing);
+          } catch (error) {
+            return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+          }
+          const errors = validate(schema, document, wsRules, { hideSuggestions: config.isProduction });
+          if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+          documents.set(payload.query, document);
         }
-        const errors = validate(schema, document, wsRules, { hideSuggestions: config.isProduction });
-        if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
         // As Apollo answers it on HTTP: the client's mistake, in graphql-js's words.
         if (!getOperationAST(document, payload.operationName)) {
           const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
@@ -274,7 +280,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     port: address.port,
     url: `http://${shownHost}:${address.port}${GRAPHQL_PATH}`,
     socketCount: () => wsServer.clients.size,
-    subscriptionStats: () => ({ ...sharedExecution.stats }),
+    subscriptionStats: () => ({ ...sharedExecution.stats, documents: documents.size }),
     executionStats: () => ({ ...compiledExecution.stats }),
     stop: () =>
       (stopping ??= (async () => {
