@@ -5,8 +5,24 @@
 // document seen for the first time (compiling costs more than one run), mutations (rare, and run one field
 // after another), a request whose variables do not fit (graphql-js words those errors), and a document the
 // compiler refuses.
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { CompiledQuery } from 'graphql-jit';
 import { GraphQLError, execute, getVariableValues, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode, type Source } from 'graphql';
+
+type Jit = typeof import('graphql-jit');
+let jit: Promise<Jit> | undefined;
+
+/**
+ * graphql-jit and what it brings (fast-json-stringify, ajv, lodash.merge) took about a tenth of start-up on a
+ * slow machine, for something no request needs before a document's second run: it is loaded when first
+ * needed, or (`preloadCompiler`) once the server is up.
+ */
+function loadCompiler(): Promise<Jit> {
+  return (jit ??= import('graphql-jit'));
+}
+
+export function preloadCompiler(): void {
+  loadCompiler().catch(() => {});
+}
 
 export interface ExecutionRequest {
   document: DocumentNode;
@@ -40,7 +56,8 @@ export class CompiledExecution {
   ) {}
 
   execute = async (request: ExecutionRequest): Promise<ExecutionResult> => {
-    const compiled = request.operation?.operation === 'query' ? this.compiledFor(request) : undefined;
+    let compiled = request.operation?.operation === 'query' ? this.compiledFor(request) : undefined;
+    if (compiled instanceof Promise) compiled = await compiled;
     // Variables are checked as graphql-js checks them (graphql-jit's own coercion lets some wrong shapes
     // through, such as a list for an input object); any problem goes to graphql-js, which reports it.
     if (compiled && this.variablesFit(request.operation!, request.variables)) {
@@ -66,7 +83,8 @@ export class CompiledExecution {
     return !('errors' in getVariableValues(this.schema, operation.variableDefinitions, variables ?? {}, { maxErrors: 1 }));
   }
 
-  private compiledFor(request: ExecutionRequest): CompiledQuery | undefined {
+  /** The compiled query once it is due (synchronous after the first compile; a promise only when compiling). */
+  private compiledFor(request: ExecutionRequest): CompiledQuery | undefined | Promise<CompiledQuery | undefined> {
     let byName = this.entries.get(request.document);
     if (!byName) this.entries.set(request.document, (byName = new Map()));
     const name = request.operationName ?? '';
@@ -75,6 +93,13 @@ export class CompiledExecution {
     if (entry.compiled !== undefined) return entry.compiled || undefined;
     entry.uses += 1;
     if (entry.uses < this.options.compileOn) return undefined;
+    return this.compile(entry, request);
+  }
+
+  private async compile(entry: Entry, request: ExecutionRequest): Promise<CompiledQuery | undefined> {
+    const { compileQuery, isCompiledQuery } = await loadCompiler();
+    // Two requests may have waited for the compiler at once: the first one compiles.
+    if (entry.compiled !== undefined) return entry.compiled || undefined;
     let compiled: CompiledQuery | ExecutionResult | undefined;
     try {
       compiled = compileQuery(this.schema, request.document, request.operationName ?? undefined);

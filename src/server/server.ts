@@ -11,7 +11,7 @@ import express from 'express';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { CompiledExecution } from '../graphql/compiled-execution.js';
+import { CompiledExecution, preloadCompiler } from '../graphql/compiled-execution.js';
 import { SharedExecution, type SharedExecutionArgs } from '../graphql/shared-execution.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
@@ -272,6 +272,8 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
       resolve();
     });
   });
+  // Listening: what no request needs at once is loaded now, off the start-up path.
+  preloadCompiler();
   const address = httpServer.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   let stopping: Promise<void> | undefined;
