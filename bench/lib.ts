@@ -170,8 +170,8 @@ export interface ProductServer extends Proc {
  */
 export const PRODUCT_NODE_FLAGS: string[] = (() => {
   const start: string = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
-  const flags = /\bnode ((?:--\S+ )*)dist\/main\.js/.exec(start);
-  if (!flags) throw new Error(`package.json's start script does not run "node [flags] dist/main.js": ${start}`);
+  const flags = /\bnode ((?:--\S+ )*)(?:dist\/main\.js|scripts\/start\.mjs)/.exec(start);
+  if (!flags) throw new Error(`package.json's start script does not run "node [flags] scripts/start.mjs": ${start}`);
   return flags[1].split(' ').filter(Boolean);
 })();
 

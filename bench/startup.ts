@@ -1,7 +1,7 @@
 // Start-up with zero configuration (the embedded PostgreSQL in DATA_DIR): time from spawn to /readyz 200,
 // first run (fresh DATA_DIR: cluster init, migrations, demo seed) and later runs (same DATA_DIR). Measured
-// for `node dist/main.js` (what `npm start` runs after its build) and once for `npm start` itself (which
-// first runs the incremental build; nothing changed, so it only checks).
+// for `node dist/main.js` (the server alone) and for `npm start` itself (npm, then scripts/start.mjs: the
+// incremental build, which finds nothing changed and only checks, and the server in the same process).
 //
 //   node dist/bench/startup.js [--later 3]
 import { spawn } from 'node:child_process';
@@ -24,8 +24,7 @@ async function timeStart(command: 'node' | 'npm', dir: string): Promise<{ ms: nu
   if (command === 'node') {
     proc = spawnNode([...PRODUCT_NODE_FLAGS, 'dist/main.js'], env);
   } else {
-    // npm start: `npm run build --silent && node dist/main.js`, in its own process group so that the
-    // signal reaches the server under npm and sh.
+    // npm start, in its own process group so that the signal reaches the server under npm and sh.
     const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout!.on('data', (c) => (output += c));

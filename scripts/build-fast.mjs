@@ -19,29 +19,35 @@ async function sources(dir) {
 
 const mtime = (file) => stat(file).then((s) => s.mtimeMs, () => 0);
 
-const files = await sources(src);
-const built = await mtime(path.join(dist, 'main.js'));
-const newest = Math.max(...(await Promise.all(files.map(mtime))));
-if (built > 0 && built >= newest) process.exit(0);
+/** Transpiles src/ to dist/ when a source file is newer than dist/main.js; does nothing otherwise. */
+export async function buildIfChanged() {
+  const files = await sources(src);
+  const built = await mtime(path.join(dist, 'main.js'));
+  const newest = Math.max(...(await Promise.all(files.map(mtime))));
+  if (built > 0 && built >= newest) return;
 
-// Loaded only when there is something to build: a start with an up-to-date dist/ skips swc's native binding.
-const { transformFile } = await import('@swc/core');
-const started = Date.now();
-await Promise.all(
-  files.map(async (file) => {
-    const { code } = await transformFile(file, {
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-        target: 'es2022',
-        keepClassNames: true,
-      },
-      module: { type: 'es6' },
-      sourceMaps: false,
-    });
-    const out = path.join(dist, path.relative(src, file)).replace(/\.ts$/, '.js');
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, code);
-  }),
-);
-process.stderr.write(`built ${files.length} files in ${Date.now() - started} ms\n`);
+  // Loaded only when there is something to build: a start with an up-to-date dist/ skips swc's native binding.
+  const { transformFile } = await import('@swc/core');
+  const started = Date.now();
+  await Promise.all(
+    files.map(async (file) => {
+      const { code } = await transformFile(file, {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+          target: 'es2022',
+          keepClassNames: true,
+        },
+        module: { type: 'es6' },
+        sourceMaps: false,
+      });
+      const out = path.join(dist, path.relative(src, file)).replace(/\.ts$/, '.js');
+      await mkdir(path.dirname(out), { recursive: true });
+      await writeFile(out, code);
+    }),
+  );
+  process.stderr.write(`built ${files.length} files in ${Date.now() - started} ms\n`);
+}
+
+// `node scripts/build-fast.mjs` (the npm scripts of the tools); scripts/start.mjs imports it.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await buildIfChanged();
