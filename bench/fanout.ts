@@ -378,6 +378,8 @@ async function productRun(n: number, options: FanoutOptions) {
       submitToConsumerMs: { p50: round(fromSubmit.p50), p99: round(fromSubmit.p99), max: round(fromSubmit.max) },
       responseToConsumerMs: { p50: round(fromResponse.p50), p99: round(fromResponse.p99), max: round(fromResponse.max) },
       submitMutationMs: { p50: round(mutation.p50), p99: round(mutation.p99) },
+      /** When the measured phase began (epoch ms), to line its slowest deliveries up with other records. */
+      startedAtEpochMs: Math.round(sent[0].t0),
       /** The 20 slowest deliveries: when (ms into the phase) the submit was sent, mutation and delivery ms. */
       benchProcessEventLoopMaxMs: round(ownLoop.max / 1e6),
       slowest: delivered
