@@ -205,6 +205,8 @@ function loopOf(readings: ProbeReading[]) {
     max: Math.max(...readings.map((r) => r.eventLoopDelayMs.max)),
     rssMiB: readings.map((r) => round(r.memory.rss / 2 ** 20, 0)),
     gcPauseMaxMs: Math.max(...readings.map((r) => r.gcPauses?.maxMs ?? 0)),
+    /** The longest pause of each kind, per process (minor: young generation; major: the whole heap). */
+    gcPauseMaxMsByKind: readings.map((r) => r.gcPauses?.maxMsByKind ?? {}),
   };
 }
 

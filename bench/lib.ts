@@ -295,7 +295,7 @@ export interface ProbeReading {
   eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number; count: number };
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; heapUsedBeforeGc: number };
   gc: boolean;
-  gcPauses?: { count: number; maxMs: number; totalMs: number };
+  gcPauses?: { count: number; maxMs: number; totalMs: number; maxMsByKind?: Record<string, number> };
 }
 
 export const PROBE = path.join(ROOT, 'dist', 'bench', 'probe.js');
