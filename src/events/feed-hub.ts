@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from './bus.js';
 import type { FeedMessage } from './outbox.js';
 import type { OutboxStore } from './outbox-store.js';
+import { inSlice } from './slices.js';
 
 const MAX_BUFFERED = 1000;
 const CATCH_UP_BATCH = 5000;
@@ -209,14 +210,18 @@ export class FeedHub {
     this.deliver(message);
   }
 
-  /** Events reach this point in seq order; one already delivered (a re-publish, a catch-up) is dropped. */
+  /**
+   * Events reach this point in seq order; one already delivered (a re-publish, a catch-up) is dropped. Each
+   * subscription is offered the event in a slice (src/events/slices.ts): a broadcast to thousands starts them
+   * SLICE per turn of the event loop, and a subscription gets its events in the order they came.
+   */
   private deliver(message: FeedMessage): void {
     const seq = BigInt(message.seq);
     if (seq <= this.lastSeen) return;
     this.lastSeen = seq;
     for (const userId of message.audience) {
       const set = this.byUser.get(userId);
-      if (set) for (const sub of set) sub.offer(message);
+      if (set) for (const sub of set) inSlice('start', () => sub.offer(message));
     }
   }
 }

@@ -8,6 +8,7 @@
 // notes every read of `user` (and `ip`). One read, and that result serves only its own subscriber; the
 // others run the selection themselves, as they would without sharing.
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { nextSlice } from '../events/slices.js';
 
 /** Put on a feed item: items with the same scope and key carry the same data for every subscriber. */
 export const SHARED_EVENT = Symbol('sharedEvent');
@@ -84,51 +85,20 @@ export class SharedExecution {
   }
 }
 
-/**
- * Subscribers served per turn of the event loop. One event to thousands of subscribers would otherwise be
- * handled for all of them in one run (about 65 µs per subscriber: 160 ms at 2,500); in slices, HTTP requests
- * and other events are served in between. Measured at 5,000 subscribers on two processes (bench/fanout.ts):
- * longest event-loop delay during broadcasts 176 ms unsliced, 90–109 ms with 256, 72–76 ms with 128.
- * Two queues: a subscriber whose result is ready to be sent goes before one that has yet to start on its
- * event, so the first results go out before everyone has started.
- */
-const SLICE = 128;
-const queues = { send: [] as Array<() => void>, start: [] as Array<() => void> };
-let draining = false;
-
-function drainSlice(): void {
-  let budget = SLICE;
-  for (const name of ['send', 'start'] as const) {
-    const queue = queues[name];
-    const take = Math.min(budget, queue.length);
-    if (take === 0) continue;
-    const slice = queue.splice(0, take);
-    budget -= take;
-    for (const resume of slice) resume();
-  }
-  if (queues.send.length > 0 || queues.start.length > 0) setImmediate(drainSlice);
-  else draining = false;
-}
-
-/** Resolves in a later turn of the event loop, at most SLICE callers per turn (`send` before `start`). */
-export function nextSlice(stage: 'send' | 'start'): Promise<void> {
-  return new Promise((resolve) => {
-    queues[stage].push(resolve);
-    if (!draining) {
-      draining = true;
-      setImmediate(drainSlice);
-    }
-  });
-}
-
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
 }
 
-/** Like graphql-js's own mapping of a subscription stream; return() and throw() reach the source. */
+/**
+ * Like graphql-js's own mapping of a subscription stream; return() and throw() reach the source. A result
+ * that was still being loaded, run or waiting for its slice when the subscription ended (the client completed
+ * it, the socket closed) is not sent: nothing goes out for a subscription after its end.
+ */
 function mapStream(stream: AsyncIterable<unknown>, map: (value: unknown) => Promise<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
   const source = stream[Symbol.asyncIterator]();
+  let ended = false;
   const finish = async (): Promise<IteratorResult<ExecutionResult>> => {
+    ended = true;
     await source.return?.();
     return { value: undefined, done: true };
   };
@@ -146,6 +116,7 @@ function mapStream(stream: AsyncIterable<unknown>, map: (value: unknown) => Prom
       try {
         const value = await map(step.value);
         await nextSlice('send');
+        if (ended) return { value: undefined, done: true };
         return { value, done: false };
       } catch (error) {
         await source.return?.();
@@ -154,6 +125,7 @@ function mapStream(stream: AsyncIterable<unknown>, map: (value: unknown) => Prom
     },
     return: finish,
     async throw(error?: unknown) {
+      ended = true;
       await source.return?.();
       throw error;
     },

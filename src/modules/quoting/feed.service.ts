@@ -6,7 +6,7 @@ import type { FeedMessage } from '../../events/outbox.js';
 import type { OutboxStore, ReplayFilter } from '../../events/outbox-store.js';
 import { forbidden, unauthenticated } from '../../graphql/errors.js';
 import { createLoaders, type Loaders } from '../../graphql/loaders.js';
-import { SHARED_EVENT, nextSlice, type SharedEvent } from '../../graphql/shared-execution.js';
+import { SHARED_EVENT, type SharedEvent } from '../../graphql/shared-execution.js';
 import type { Context } from '../../server/context.js';
 import { Role } from '../accounts/role.js';
 import type { Estimate } from './estimate.entity.js';
@@ -74,9 +74,6 @@ function mapFeed<T>(sub: FeedSubscription, load: (message: FeedMessage) => Promi
       for (;;) {
         const result = await sub.next();
         if (result.done) return { value: undefined, done: true };
-        // One event wakes every subscriber in this process at once: they start on it a slice at a time.
-        await nextSlice('start');
-        if (sub.isClosed) return { value: undefined, done: true };
         const item = await load(result.value);
         if (item) return { value: item, done: false };
       }
