@@ -21,6 +21,28 @@ describe('DocumentCache', () => {
     expect(cache.get('{ a }')).toBe(a);
     expect(cache.get('{ c }')).toBeDefined();
   });
+
+  it('keeps documents within a memory budget: new ones push out old ones, one too large is not kept', () => {
+    // Given a budget of 1.4 MB: a document of 300 fields takes about 160 KB, so eight fit
+    const text = (fields: number, tag: string) => `subscription { quoteRequestFeed { ${Array.from({ length: fields }, (_, i) => `f${i}`).join(' ')} } } # ${tag}`;
+    const cache = new DocumentCache(1000, 1_400_000);
+    const texts = Array.from({ length: 9 }, (_, i) => text(300, `n${i}`));
+    for (const t of texts.slice(0, 8)) cache.set(t, parse(t));
+    expect(cache.size).toBe(8);
+    expect(cache.bytes).toBeGreaterThan(8 * 300 * 500);
+    // When a ninth comes, the least recently used goes, and the budget holds
+    cache.get(texts[0]);
+    cache.set(texts[8], parse(texts[8]));
+    expect(cache.size).toBe(8);
+    expect(cache.get(texts[1])).toBeUndefined();
+    expect(cache.get(texts[0])).toBeDefined();
+    expect(cache.bytes).toBeLessThanOrEqual(1_400_000);
+    // And one that alone would take more than an eighth of the budget is not kept, nor pushes anything out
+    const huge = text(1000, 'huge');
+    cache.set(huge, parse(huge));
+    expect(cache.get(huge)).toBeUndefined();
+    expect(cache.size).toBe(8);
+  });
 });
 
 describe('subscribe over WebSocket', () => {
