@@ -244,4 +244,24 @@ describe('compiled execution', () => {
     expect(after.compiledRuns - before.compiledRuns).toBe(2);
     expect(after.interpretedRuns - before.interpretedRuns).toBe(1);
   });
+
+  it('runs every query on graphql-js, and says so once, when the compiler cannot be loaded', async () => {
+    const document = parse('{ designs(first: 3) { edges { node { id title } } } }');
+    const operation = getOperationAST(document)!;
+    const failures: unknown[] = [];
+    const compiledExecution = new CompiledExecution(t.app.schema, {
+      loadCompiler: () => Promise.reject(new Error("Cannot find package 'graphql-jit'")),
+      onCompilerUnavailable: (error) => failures.push(error),
+    });
+    compiledExecution.preload();
+    const context = () => createContext(t.app.orm.em, null, '127.0.0.1', t.app.services.feeds);
+    const expected = JSON.parse(JSON.stringify(await execute({ schema: t.app.schema, document, contextValue: context() })));
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => compiledExecution.execute({ document, operation, operationName: undefined, variables: {}, contextValue: context() })),
+    );
+    runs.push(await compiledExecution.execute({ document, operation, operationName: undefined, variables: {}, contextValue: context() }));
+    for (const run of runs) expect(JSON.parse(JSON.stringify(run))).toEqual(expected);
+    expect(compiledExecution.stats).toEqual({ compiled: 0, compiledRuns: 0, interpretedRuns: 5 });
+    expect(failures).toHaveLength(1);
+  });
 });

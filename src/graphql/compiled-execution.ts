@@ -8,21 +8,7 @@
 import type { CompiledQuery } from 'graphql-jit';
 import { GraphQLError, execute, getVariableValues, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode, type Source } from 'graphql';
 
-type Jit = typeof import('graphql-jit');
-let jit: Promise<Jit> | undefined;
-
-/**
- * graphql-jit and what it brings (fast-json-stringify, ajv, lodash.merge) took about a tenth of start-up on a
- * slow machine, for something no request needs before a document's second run: it is loaded when first
- * needed, or (`preloadCompiler`) once the server is up.
- */
-function loadCompiler(): Promise<Jit> {
-  return (jit ??= import('graphql-jit'));
-}
-
-export function preloadCompiler(): void {
-  loadCompiler().catch(() => {});
-}
+export type Jit = Pick<typeof import('graphql-jit'), 'compileQuery' | 'isCompiledQuery'>;
 
 export interface ExecutionRequest {
   document: DocumentNode;
@@ -42,18 +28,43 @@ interface Entry {
 
 export interface CompiledExecutionOptions {
   /** Compile a document on its n-th run (earlier runs are interpreted). */
-  compileOn: number;
+  compileOn?: number;
+  /** Where the compiler comes from (tests give another). */
+  loadCompiler?: () => Promise<Jit>;
+  /** Told once when the compiler cannot be loaded: every query then runs on graphql-js. */
+  onCompilerUnavailable?: (error: unknown) => void;
 }
 
 export class CompiledExecution {
   readonly stats = { compiled: 0, compiledRuns: 0, interpretedRuns: 0 };
   /** Keyed by the parsed document: Apollo's document cache hands out the same object for the same query text. */
   private readonly entries = new WeakMap<DocumentNode, Map<string, Entry>>();
+  private readonly compileOn: number;
+  /**
+   * graphql-jit and what it brings (fast-json-stringify, ajv, lodash.merge) took about a tenth of start-up on a
+   * slow machine, for something no request needs before a document's second run: it is loaded when first
+   * needed, or (`preload`) once the server listens. `null`: it could not be loaded.
+   */
+  private compiler: Promise<Jit | null> | undefined;
 
   constructor(
     private readonly schema: GraphQLSchema,
-    private readonly options: CompiledExecutionOptions = { compileOn: 2 },
-  ) {}
+    private readonly options: CompiledExecutionOptions = {},
+  ) {
+    this.compileOn = options.compileOn ?? 2;
+  }
+
+  /** Loads the compiler now (in the background), so that no request waits for it. */
+  preload(): void {
+    void this.loadCompiler();
+  }
+
+  private loadCompiler(): Promise<Jit | null> {
+    return (this.compiler ??= (this.options.loadCompiler ?? (() => import('graphql-jit')))().catch((error: unknown) => {
+      this.options.onCompilerUnavailable?.(error);
+      return null;
+    }));
+  }
 
   execute = async (request: ExecutionRequest): Promise<ExecutionResult> => {
     let compiled = request.operation?.operation === 'query' ? this.compiledFor(request) : undefined;
@@ -92,14 +103,19 @@ export class CompiledExecution {
     if (!entry) byName.set(name, (entry = { uses: 0 }));
     if (entry.compiled !== undefined) return entry.compiled || undefined;
     entry.uses += 1;
-    if (entry.uses < this.options.compileOn) return undefined;
+    if (entry.uses < this.compileOn) return undefined;
     return this.compile(entry, request);
   }
 
   private async compile(entry: Entry, request: ExecutionRequest): Promise<CompiledQuery | undefined> {
-    const { compileQuery, isCompiledQuery } = await loadCompiler();
+    const compiler = await this.loadCompiler();
     // Two requests may have waited for the compiler at once: the first one compiles.
     if (entry.compiled !== undefined) return entry.compiled || undefined;
+    if (!compiler) {
+      entry.compiled = false;
+      return undefined;
+    }
+    const { compileQuery, isCompiledQuery } = compiler;
     let compiled: CompiledQuery | ExecutionResult | undefined;
     try {
       compiled = compileQuery(this.schema, request.document, request.operationName ?? undefined);

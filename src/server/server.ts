@@ -11,7 +11,7 @@ import express from 'express';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { CompiledExecution, preloadCompiler } from '../graphql/compiled-execution.js';
+import { CompiledExecution } from '../graphql/compiled-execution.js';
 import { SharedExecution, type SharedExecutionArgs } from '../graphql/shared-execution.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
@@ -174,7 +174,10 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     socket.on('error', (error) => logger.info({ reason: error.message }, 'WebSocket closed on a protocol error'));
   });
 
-  const compiledExecution = new CompiledExecution(schema);
+  const compiledExecution = new CompiledExecution(schema, {
+    onCompilerUnavailable: (error) =>
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'graphql-jit could not be loaded; queries run on graphql-js'),
+  });
   const apollo = new ApolloServer<Context>({
     // Apollo runs a custom executor only through its gateway interface: the schema is ours and fixed.
     gateway: {
@@ -273,7 +276,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     });
   });
   // Listening: what no request needs at once is loaded now, off the start-up path.
-  preloadCompiler();
+  compiledExecution.preload();
   const address = httpServer.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   let stopping: Promise<void> | undefined;
