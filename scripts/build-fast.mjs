@@ -5,9 +5,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const src = path.join(root, 'src');
-const dist = path.join(root, 'dist');
+const defaultRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function sources(dir) {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -19,17 +17,25 @@ async function sources(dir) {
 
 const mtime = (file) => stat(file).then((s) => s.mtimeMs, () => 0);
 
-/** Transpiles src/ to dist/ when a source file is newer than dist/main.js; does nothing otherwise. */
-export async function buildIfChanged() {
+/**
+ * Transpiles `root`/src to `root`/dist when a source file is newer than dist/main.js; does nothing otherwise.
+ * Every file is transpiled before any is written, and dist/main.js is written last: a build that fails on one
+ * file writes nothing, so the next start tries again instead of finding dist/main.js newer than the sources
+ * and running the old code.
+ */
+export async function buildIfChanged(root = defaultRoot) {
+  const src = path.join(root, 'src');
+  const dist = path.join(root, 'dist');
   const files = await sources(src);
-  const built = await mtime(path.join(dist, 'main.js'));
+  const main = path.join(dist, 'main.js');
+  const built = await mtime(main);
   const newest = Math.max(...(await Promise.all(files.map(mtime))));
   if (built > 0 && built >= newest) return;
 
   // Loaded only when there is something to build: a start with an up-to-date dist/ skips swc's native binding.
   const { transformFile } = await import('@swc/core');
   const started = Date.now();
-  await Promise.all(
+  const outputs = await Promise.all(
     files.map(async (file) => {
       const { code } = await transformFile(file, {
         jsc: {
@@ -41,11 +47,15 @@ export async function buildIfChanged() {
         module: { type: 'es6' },
         sourceMaps: false,
       });
-      const out = path.join(dist, path.relative(src, file)).replace(/\.ts$/, '.js');
-      await mkdir(path.dirname(out), { recursive: true });
-      await writeFile(out, code);
+      return { out: path.join(dist, path.relative(src, file)).replace(/\.ts$/, '.js'), code };
     }),
   );
+  const write = async ({ out, code }) => {
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, code);
+  };
+  await Promise.all(outputs.filter((o) => o.out !== main).map(write));
+  await Promise.all(outputs.filter((o) => o.out === main).map(write));
   process.stderr.write(`built ${files.length} files in ${Date.now() - started} ms\n`);
 }
 
