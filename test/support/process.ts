@@ -13,8 +13,10 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+/** `node dist/main.js`, or `npm start` (npm, then scripts/start.mjs: the build check and the server). */
+export async function startServerProcess(env: Record<string, string>, command: 'node' | 'npm' = 'node'): Promise<ServerProcess> {
+  const [file, args] = command === 'node' ? [process.execPath, ['dist/main.js']] : ['npm', ['start', '--silent']];
+  const child = spawn(file, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
