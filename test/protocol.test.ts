@@ -226,4 +226,30 @@ describe('graphql-transport-ws operation errors', () => {
     expect(await socket.nextMessage()).toEqual({ id: 'c', type: 'next', payload: { data: { __typename: 'Query' } } });
     socket.close();
   });
+
+  it('answers variables that do not fit their types with BAD_USER_INPUT, as HTTP does, and keeps the socket open', async () => {
+    const maker = await signUpManufacturer(t.gql, ['RING']);
+    const socket = await acknowledged(t.url, bearer(maker.token));
+    const query = 'subscription S($a: String) { quoteRequestFeed(after: $a) { type } }';
+
+    socket.send({ id: 'v', type: 'subscribe', payload: { query, variables: { a: 5 } } });
+    expect(await socket.nextMessage()).toEqual({
+      id: 'v',
+      type: 'error',
+      payload: [
+        {
+          message: 'Variable "$a" got invalid value 5; String cannot represent a non string value: 5',
+          locations: [{ line: 1, column: 16 }],
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ],
+    });
+    // HTTP answers the same mistake the same way
+    const http = await t.gql('query Q($n: Int) { designs(first: $n) { totalCount } }', { n: 'five' });
+    expect(http.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    socket.send({ id: 'ok', type: 'subscribe', payload: { query: '{ __typename }' } });
+    expect(await socket.nextMessage()).toEqual({ id: 'ok', type: 'next', payload: { data: { __typename: 'Query' } } });
+    socket.close();
+  });
 });

@@ -8,7 +8,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, getVariableValues, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { CompiledExecution } from '../graphql/compiled-execution.js';
@@ -131,11 +131,18 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
           documents.set(payload.query, document);
         }
         // As Apollo answers it on HTTP: the client's mistake, in graphql-js's words.
-        if (!getOperationAST(document, payload.operationName)) {
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
           const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
           return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         }
         const variables = payload.variables ?? {};
+        // Variables that do not fit their types are the client's mistake too (graphql-js would throw them from
+        // inside the subscription, which graphql-ws reports as an internal error).
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
+        if (coerced.errors) {
+          return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, originalError: e, extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }));
+        }
         const problem = checkOperation(schema, document, payload.operationName ?? undefined, variables, payload.query, config.limits);
         if (problem) return [problem];
         return {
