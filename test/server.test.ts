@@ -124,3 +124,22 @@ describe('text PostgreSQL cannot store', () => {
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('start-up failures', () => {
+  it('says once, without a stack, that the port is taken', async () => {
+    const { execFile } = await import('node:child_process');
+    const { ROOT } = await import('./support/process.js');
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['dist/main.js'],
+        { cwd: ROOT, env: { PATH: process.env.PATH, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: new URL(t.origin).port, DATABASE_URL: t.db.url, JWT_SECRET: 'a-test-secret-that-is-long-enough-0123456789', LOG_LEVEL: 'warn' } },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: stdout + stderr }),
+      );
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/^Failed to start: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+$/m);
+    expect(result.output).not.toContain('Internal error emitted');
+    expect(result.output).not.toMatch(/\n\s+at /); // no stack
+  }, 30_000);
+});

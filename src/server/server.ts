@@ -173,6 +173,16 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     },
     wsServer,
   );
+  // ws re-emits the HTTP server's errors on the WebSocket server, where graphql-ws prints them with a stack past
+  // the logger. One before listening (the port is taken) is the start-up failure startServer reports itself;
+  // a later one is logged, and the open sockets are closed as graphql-ws would.
+  let listening = false;
+  wsServer.removeAllListeners('error');
+  wsServer.on('error', (error) => {
+    if (!listening) return;
+    logger.error({ err: error }, 'WebSocket server error; closing its sockets');
+    for (const client of wsServer.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
+  });
   // A client's protocol error (a frame over maxPayload, invalid UTF-8): ws has already closed that socket with
   // the right code (1009, 1007). graphql-ws would also print it with a stack through console.error, past the
   // logger and LOG_LEVEL, once per bad frame any client cares to send; log it as the bad request it is.
@@ -279,6 +289,7 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
     httpServer.once('error', reject);
     httpServer.listen(port, host, () => {
       httpServer.off('error', reject);
+      listening = true;
       resolve();
     });
   });
