@@ -137,14 +137,15 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
           return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         }
         const variables = payload.variables ?? {};
+        const problem = checkOperation(schema, document, payload.operationName ?? undefined, variables, payload.query, config.limits);
+        if (problem) return [problem];
         // Variables that do not fit their types are the client's mistake too (graphql-js would throw them from
-        // inside the subscription, which graphql-ws reports as an internal error).
+        // inside the subscription, which graphql-ws reports as an internal error). After the limits: those bound
+        // what coercion has to walk.
         const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
         if (coerced.errors) {
           return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, originalError: e, extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }));
         }
-        const problem = checkOperation(schema, document, payload.operationName ?? undefined, variables, payload.query, config.limits);
-        if (problem) return [problem];
         return {
           schema,
           document,
