@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DesignsDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { TEST_JWT_SECRET, startTestApp, type TestApp } from './support/app.js';
+import { ROOT } from './support/process.js';
 import { signUp } from './support/users.js';
 
 let t: TestApp;
@@ -127,13 +129,11 @@ describe('text PostgreSQL cannot store', () => {
 
 describe('start-up failures', () => {
   it('says once, without a stack, that the port is taken', async () => {
-    const { execFile } = await import('node:child_process');
-    const { ROOT } = await import('./support/process.js');
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
       execFile(
         process.execPath,
         ['dist/main.js'],
-        { cwd: ROOT, env: { PATH: process.env.PATH, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: new URL(t.origin).port, DATABASE_URL: t.db.url, JWT_SECRET: 'a-test-secret-that-is-long-enough-0123456789', LOG_LEVEL: 'warn' } },
+        { cwd: ROOT, env: { PATH: process.env.PATH, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: new URL(t.origin).port, DATABASE_URL: t.db.url, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'warn' } },
         (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: stdout + stderr }),
       );
     });
