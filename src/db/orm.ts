@@ -1,6 +1,7 @@
 // Owns the MikroORM setup: configuration, connection, migrations at start-up (never schema sync).
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { installIdleAsyncContext } from './async-context.js';
 import { entities } from './entities.js';
 import { loadMigrations, migrationNames } from './migrations/index.js';
 
@@ -48,6 +49,7 @@ export function ormConfig(clientUrl: string, options: OrmOptions = {}): Options 
 }
 
 export async function connectOrm(clientUrl: string, options: OrmOptions = {}): Promise<MikroORM> {
+  installIdleAsyncContext();
   return MikroORM.init(ormConfig(clientUrl, options));
 }
 
