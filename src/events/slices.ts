@@ -2,14 +2,16 @@
 // of subscribers would otherwise be handled for all of them in one run (about 65 µs per subscriber: 160 ms
 // at 2,500); in slices, HTTP requests and other events are served in between. Measured at 5,000 subscribers
 // on two processes (bench/fanout.ts): longest event-loop delay during broadcasts 176 ms unsliced, 90–109 ms
-// with slices of 256, 72–76 ms with 128.
+// with slices of 256, 72–76 ms with 128 (2026-12-03). On a slower VM (2026-12-04, three runs each,
+// alternated): 168, 68, 119 ms with 128; 71, 65, 52 ms with 64, the first receipt earlier (p50 32–38 against
+// 55–62 ms), the last no later, the same CPU per broadcast.
 //
 // Two stages: `start` hands an event to a subscription (the feed hub's offers), `send` lets a subscriber whose
 // result is ready write it (shared-execution.ts). Sends go first, so the first results go out before every
 // subscriber has started on the event. Each queue is first in, first out: a subscription is offered its
 // events in the order the hub delivered them.
 
-export const SLICE = 128;
+export const SLICE = 64;
 
 export type SliceStage = 'send' | 'start';
 
