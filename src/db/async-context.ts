@@ -4,15 +4,19 @@
 // from then on every promise of the process (every read, every subscription event) pays for it until the
 // storage is disabled, which MikroORM never does. MikroORM runs each flush (UnitOfWork's private
 // `insideFlush`) and each `em.transactional` (TransactionContext) in one, so one write left the hook on for
-// good: 23 % of the servers' CPU per broadcast to 5,000 subscribers (BENCHMARKS.md).
+// good (its functions: about 2 % of the servers' CPU profile during broadcasts; BENCHMARKS.md).
 //
-// installIdleAsyncContext() counts, per storage, the `run()` calls still in flight (until the promise the
-// callback returned settles) and disables the storage when the count returns to zero; the next `run()`
-// enables it again. Inside a run nothing changes. What changes: work a run started without awaiting it
-// (a promise it let escape) no longer sees the store once every run of that storage has settled. MikroORM
-// awaits all it starts inside both, and this project starts nothing it does not await. A storage that is
-// ever entered with `enterWith()`, or whose callback returns a thenable that is not a promise, is left alone
-// from then on.
+// installIdleAsyncContext() counts, per storage, the `run()` calls whose callback returned a promise that
+// has not settled yet, and disables the storage when the count returns to zero; the next `run()` enables it
+// again. Inside a run nothing changes. What changes: work such a run started without awaiting it (a promise
+// it let escape, a timer) no longer sees the store once every run of that storage has settled. MikroORM
+// awaits all it starts inside both, and this project starts nothing it does not await.
+//
+// Left alone from then on, as without this module: a storage entered with `enterWith()`; one whose callback
+// returned anything but a plain promise (a value: the work it started may go on, as with an express
+// `next()`; a thenable or a promise subclass, whose `then` may start work); one that threw; one that was
+// enabled by other means before its first counted run. The promise handed back settles as the callback's
+// did, and a rejection nobody handles is still reported as unhandled.
 //
 // Only where the storage is hook-based (Node 20 and 22; Node 24's AsyncContextFrame has no such cost).
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -66,31 +70,31 @@ export function installIdleAsyncContext(): boolean {
   };
 
   proto.run = function runCounted<R>(
-    this: AsyncLocalStorage<unknown>,
+    this: AsyncLocalStorage<unknown> & HookBasedStorage,
     store: unknown,
     callback: (...args: unknown[]) => R,
     ...args: unknown[]
   ): R {
     if (pinned.has(this)) return run.call(this, store, callback, ...args) as R;
+    // On with no counted run in flight: someone else turned it on (a run before install); theirs to keep.
+    if (this.enabled && !inFlight.has(this)) {
+      pin(this);
+      return run.call(this, store, callback, ...args) as R;
+    }
     acquire(this);
     let result: R;
     try {
       result = run.call(this, store, callback, ...args) as R;
     } catch (error) {
-      release(this);
+      pin(this);
       throw error;
     }
-    if (result instanceof Promise) {
+    if (result !== null && typeof result === 'object' && Object.getPrototypeOf(result) === Promise.prototype) {
       const done = (): void => release(this);
-      // Only observes: the caller still gets `result` itself, rejection included.
-      result.then(done, done);
-    } else if (isThenable(result)) {
-      // A thenable may start work when its `then` is called (a query builder): not ours to call. The
-      // storage keeps its store for good, as without this module.
-      pin(this);
-    } else {
-      release(this);
+      // `finally`, not `then(done, done)`: a rejection nobody handles stays unhandled (and is reported).
+      return (result as unknown as Promise<unknown>).finally(done) as R;
     }
+    pin(this);
     return result;
   } as typeof proto.run;
 
@@ -109,12 +113,4 @@ export function storageUse(): { used: number; inFlight: number } {
 /** Whether the storage currently propagates its store to new promises (and so keeps the hook on). */
 export function isStorageEnabled(storage: AsyncLocalStorage<unknown>): boolean | undefined {
   return (storage as AsyncLocalStorage<unknown> & HookBasedStorage).enabled;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
