@@ -43,6 +43,19 @@ export const QUOTING_LIMITS = {
 } as const;
 
 export const DEFAULT_EXPIRY_DAYS = 14;
+
+/**
+ * The expiry sweep (every EXPIRY_SWEEP_MS in every process) reads only what is due, by index: requests past
+ * their expiry (`quote_requests_open_expiry_idx`), estimates past their validity
+ * (`estimates_active_validity_idx`) and the estimates of the requests this sweep expired. (It used to join
+ * every ACTIVE estimate with its request to find those of EXPIRED requests: all of them, every 5 s.)
+ */
+export const EXPIRE_REQUESTS_SQL = `update quote_requests set status = 'EXPIRED', closed_at = now(), updated_at = now()
+  where status = 'OPEN' and expires_at <= now() returning id, consumer_id`;
+export const EXPIRE_ESTIMATES_SQL = `update estimates e set status = 'EXPIRED', updated_at = now()
+  from quote_requests q
+  where q.id = e.request_id and e.status = 'ACTIVE' and (e.valid_until <= now() or e.request_id = any(?::uuid[]))
+  returning e.id, e.request_id, q.consumer_id`;
 const DAY = 24 * 3600 * 1000;
 
 export enum QuoteRequestFeedType {
@@ -531,16 +544,10 @@ export class QuotingService {
   /** Moves requests past their expiry and estimates past their validity to EXPIRED, with events. */
   async expireDue(em: EntityManager): Promise<{ requests: number; estimates: number }> {
     const result = await em.transactional(async (tx) => {
-      const requests = await tx.execute<Array<{ id: string; consumer_id: string }>>(
-        `update quote_requests set status = 'EXPIRED', closed_at = now(), updated_at = now()
-         where status = 'OPEN' and expires_at <= now() returning id, consumer_id`,
-      );
-      const estimates = await tx.execute<Array<{ id: string; request_id: string; consumer_id: string }>>(
-        `update estimates e set status = 'EXPIRED', updated_at = now()
-         from quote_requests q
-         where e.request_id = q.id and e.status = 'ACTIVE' and (e.valid_until <= now() or q.status = 'EXPIRED')
-         returning e.id, e.request_id, q.consumer_id`,
-      );
+      const requests = await tx.execute<Array<{ id: string; consumer_id: string }>>(EXPIRE_REQUESTS_SQL);
+      const estimates = await tx.execute<Array<{ id: string; request_id: string; consumer_id: string }>>(EXPIRE_ESTIMATES_SQL, [
+        arrayLiteral(requests.map((r) => r.id)),
+      ]);
       const events: NewEvent[] = estimates.map((e) => ({
         feed: 'ESTIMATE' as const,
         type: EstimateFeedType.EXPIRED,
