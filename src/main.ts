@@ -33,13 +33,17 @@ async function main(): Promise<void> {
   lines.push(`  Try: curl -s ${app.server.url} -H 'content-type: application/json' -d '{"query":"{ designs(first: 5) { totalCount } }"}'`, '');
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  let signals = 0;
+  // A second signal means "now", but not the same press twice: Ctrl-C in a terminal signals the whole
+  // process group, npm and this server, and npm passes its own on, so one press arrives twice within
+  // milliseconds. A repeat within a second is that echo.
+  let firstSignalAt: number | null = null;
   const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals > 1) {
+    if (firstSignalAt !== null) {
+      if (Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     const force = setTimeout(() => {
       logger.error('shutdown took longer than 20 s; exiting');
@@ -60,6 +64,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
+
+const SIGNAL_ECHO_MS = 1000;
 
 main().catch((error) => {
   const verbose = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '');

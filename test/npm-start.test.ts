@@ -21,4 +21,18 @@ describe('npm start', () => {
     expect(server.output()).toContain('"msg":"stopped"');
     await expect(fetch(server.url.replace('/graphql', '/healthz'))).rejects.toThrow();
   }, 60_000);
+
+  it('stops the server in order on Ctrl-C, which reaches npm and the server and which npm passes on too', async () => {
+    const server = await startServerProcess({ DATABASE_URL: db.url }, 'npm', { ownGroup: true });
+    expect((await fetch(server.url.replace('/graphql', '/healthz'))).status).toBe(200);
+
+    const code = await Promise.race([
+      server.stop('SIGINT', { group: true }),
+      new Promise<string>((r) => setTimeout(() => r('still running after 20 s'), 20_000)),
+    ]);
+    expect(code).not.toBe('still running after 20 s');
+    expect(server.output()).toContain('"msg":"shutting down: finishing in-flight requests"');
+    expect(server.output()).not.toContain('second signal');
+    expect(server.output()).toContain('"msg":"stopped"');
+  }, 60_000);
 });

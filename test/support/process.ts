@@ -10,11 +10,16 @@ export interface ServerProcess {
   url: string;
   child: ChildProcess;
   output: () => string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends the signal to the process, or with `group` to its whole process group (a terminal's Ctrl-C). */
+  stop(signal?: NodeJS.Signals, options?: { group?: boolean }): Promise<number | null>;
 }
 
 /** `node dist/main.js`, or `npm start` (npm, then scripts/start.mjs: the build check and the server). */
-export async function startServerProcess(env: Record<string, string>, command: 'node' | 'npm' = 'node'): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  command: 'node' | 'npm' = 'node',
+  options: { ownGroup?: boolean } = {},
+): Promise<ServerProcess> {
   const [file, args] = command === 'node' ? [process.execPath, ['dist/main.js']] : ['npm', ['start', '--silent']];
   const child = spawn(file, args, {
     cwd: ROOT,
@@ -29,6 +34,8 @@ export async function startServerProcess(env: Record<string, string>, command: '
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, as a shell gives a job in a terminal
+    detached: options.ownGroup ?? false,
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -50,8 +57,11 @@ export async function startServerProcess(env: Record<string, string>, command: '
     url,
     child,
     output: () => output,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
+    stop: async (signal = 'SIGTERM', stopOptions = {}) => {
+      if (child.exitCode === null) {
+        if (stopOptions.group) process.kill(-child.pid!, signal);
+        else child.kill(signal);
+      }
       return exited;
     },
   };
