@@ -128,7 +128,7 @@ describe('text PostgreSQL cannot store', () => {
 });
 
 describe('start-up failures', () => {
-  it('says once, without a stack, that the port is taken', async () => {
+  it('says once, without a stack, that the port is taken and how to choose another', async () => {
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
       execFile(
         process.execPath,
@@ -138,7 +138,7 @@ describe('start-up failures', () => {
       );
     });
     expect(result.code).toBe(1);
-    expect(result.output).toMatch(/^Failed to start: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+$/m);
+    expect(result.output).toMatch(/^Failed to start: port \d+ on 127\.0\.0\.1 is already in use \(another server running\?\); set PORT to use another$/m);
     expect(result.output).not.toContain('Internal error emitted');
     expect(result.output).not.toMatch(/\n\s+at /); // no stack
   }, 30_000);

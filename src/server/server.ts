@@ -287,9 +287,15 @@ export async function startServer(deps: HttpDeps, port: number, host: string): P
   });
 
   await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
+    const refuse = (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? Object.assign(new Error(`port ${port} on ${host} is already in use (another server running?); set PORT to use another`), { code: error.code })
+          : error,
+      );
+    httpServer.once('error', refuse);
     httpServer.listen(port, host, () => {
-      httpServer.off('error', reject);
+      httpServer.off('error', refuse);
       listening = true;
       resolve();
     });
