@@ -47,7 +47,7 @@ export function createServices(config: Config, orm: MikroORM | null, bus: EventB
   const tokens = new TokenService(config.jwtSecret, config.tokenTtlSeconds);
   const designs = new DesignService();
   const relay = databaseUrl ? new OutboxRelay(databaseUrl, bus, logger.child({ component: 'outbox' }), config.outboxPollMs) : null;
-  const quoting = new QuotingService(() => relay?.kick());
+  const quoting = new QuotingService(() => relay?.committed());
   const store = orm ? new OutboxStore(orm.em) : null;
   const hub = new FeedHub(bus, logger.child({ component: 'feeds' }), {
     store: store ?? undefined,

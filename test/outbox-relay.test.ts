@@ -190,3 +190,35 @@ describe('outbox numbering after retention', () => {
     await feed.close();
   });
 });
+
+describe('waking the relay', () => {
+  // PostgreSQL serialises the commits of notifying transactions on one lock held through the WAL flush: a
+  // NOTIFY inside every event-writing transaction kept those commits from sharing a flush (BENCHMARKS.md).
+  it('sends no NOTIFY from inside a transaction that writes events; the relay still publishes them', async () => {
+    const listener = new pg.Client({ connectionString: t.db.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (message) => heard.push(message.channel));
+    await listener.query('listen event_outbox');
+    try {
+      const requestId = randomUUID();
+      await db.query('begin');
+      await db.query(
+        `insert into event_outbox (feed, type, audience, quote_request_id, occurred_at) values ('QUOTE_REQUEST', 'REQUESTED', array[$1::uuid], $2::uuid, now())`,
+        [randomUUID(), requestId],
+      );
+      await db.query('commit');
+      // The relay (polling every 100 ms here) numbers and publishes it
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { rows } = await db.query<{ published: boolean }>('select published_at is not null as published from event_outbox where quote_request_id = $1', [requestId]);
+        if (rows[0]?.published) break;
+        if (Date.now() > deadline) throw new Error('the relay did not publish the event in 10 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(heard).toEqual([]);
+    } finally {
+      await listener.end();
+    }
+  });
+});

@@ -106,11 +106,14 @@ export const RELAY_PASS_SQL = `with done as (
  * every dead version on each pass (1.3 ms a pass after 3,000 events at 200 a second, growing until VACUUM).
  * The pass reads a few rows by index; no other plan is ever the better one.
  */
+/** The wake-up another process's relay LISTENs for; `synchronous_commit` off: it writes nothing to lose. */
+export const WAKE_SQL = `select set_config('synchronous_commit', 'off', true), pg_notify('event_outbox', '')`;
+
 export const RELAY_SESSION_SQL = 'set enable_bitmapscan = off; set enable_seqscan = off; set enable_hashjoin = off; set enable_mergejoin = off';
 
 /**
  * One process at a time is the relay: the first to take the advisory lock keeps it for as long as its
- * connection lives, LISTENs for the NOTIFY every event-writing commit sends (any process), and drains.
+ * connection lives, LISTENs for the NOTIFY another process sends after committing events, and drains.
  * The others try the lock every `pollMs`, so one takes over within that time when the relay process dies.
  */
 export class OutboxRelay {
@@ -143,7 +146,7 @@ export class OutboxRelay {
 
   /**
    * Asks for a drain soon; calls while one runs are folded into one more pass. A process that is not the
-   * relay only tries to become it on its timer (`takeOver`): its commits reach the relay through NOTIFY.
+   * relay only tries to become it on its timer (`takeOver`): its commits reach the relay through `committed`.
    */
   kick(takeOver = false): void {
     if (this.stopped || (!this.leader && !takeOver)) return;
@@ -152,7 +155,23 @@ export class OutboxRelay {
   }
 
   /**
-   * A commit's NOTIFY names the highest outbox id it inserted. When it arrives during a pass, that pass may
+   * This process committed events. The relay here drains them; the relay in another process is woken by a
+   * NOTIFY sent after the commit, in a statement of its own that writes nothing and does not wait for the WAL
+   * flush (PostgreSQL serialises notifying commits on one lock held through the flush: sent inside the
+   * writing transaction, it kept those commits from sharing a flush). A lost wake-up is covered by the
+   * relay's poll.
+   */
+  committed(): void {
+    if (this.stopped) return;
+    if (this.leader) {
+      this.kick();
+      return;
+    }
+    this.client?.query(WAKE_SQL).catch((error: Error) => this.logger.debug({ err: error.message }, 'outbox wake-up not sent; the relay polls'));
+  }
+
+  /**
+   * A NOTIFY may name the highest outbox id a commit inserted (older versions' trigger did). When it arrives during a pass, that pass may
    * already have numbered it (it committed before the pass's statement began): then no further pass is run
    * for it. One heard before a pass begins is always seen by that pass.
    */
@@ -230,7 +249,7 @@ export class OutboxRelay {
     const client = await this.connect();
     if (!this.leader) {
       const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RELAY_LOCK_KEY]);
-      if (!rows[0].locked) return numberedIds; // another process relays; it hears our commits through NOTIFY
+      if (!rows[0].locked) return numberedIds; // another process relays; `committed` wakes it
       await client.query('listen event_outbox');
       this.leader = true;
       this.published = 0n;

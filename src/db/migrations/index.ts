@@ -12,6 +12,7 @@ export const migrationNames = [
   'Migration20261203050000_one_active_estimate_per_statement',
   'Migration20261203060000_outbox_notify_ids',
   'Migration20261204000000_materials_index',
+  'Migration20261204010000_outbox_wake_after_commit',
 ] as const;
 
 export async function loadMigrations(): Promise<MigrationObject[]> {
@@ -24,6 +25,7 @@ export async function loadMigrations(): Promise<MigrationObject[]> {
     import('./Migration20261203050000_one_active_estimate_per_statement.js'),
     import('./Migration20261203060000_outbox_notify_ids.js'),
     import('./Migration20261204000000_materials_index.js'),
+    import('./Migration20261204010000_outbox_wake_after_commit.js'),
   ]);
   return migrationNames.map((name, i) => ({ name, class: modules[i][name] }));
 }
