@@ -96,6 +96,9 @@ export const RELAY_PASS_SQL = `with done as (
   select id, false as fresh, ${OUTBOX_COLUMNS} from event_outbox where published_at is null and seq > $1
   order by seq limit ${2 * BATCH}`;
 
+/** The wake-up another process's relay LISTENs for; `synchronous_commit` off: it writes nothing to lose. */
+export const WAKE_SQL = `select set_config('synchronous_commit', 'off', true), pg_notify('event_outbox', '')`;
+
 /**
  * The relay connection's session: plain index scans and nested loops for the pass, whatever the statistics
  * say. Every event leaves two dead entries in the partial indexes the pass reads (numbered, then published);
@@ -106,9 +109,6 @@ export const RELAY_PASS_SQL = `with done as (
  * every dead version on each pass (1.3 ms a pass after 3,000 events at 200 a second, growing until VACUUM).
  * The pass reads a few rows by index; no other plan is ever the better one.
  */
-/** The wake-up another process's relay LISTENs for; `synchronous_commit` off: it writes nothing to lose. */
-export const WAKE_SQL = `select set_config('synchronous_commit', 'off', true), pg_notify('event_outbox', '')`;
-
 export const RELAY_SESSION_SQL = 'set enable_bitmapscan = off; set enable_seqscan = off; set enable_hashjoin = off; set enable_mergejoin = off';
 
 /**
@@ -171,9 +171,9 @@ export class OutboxRelay {
   }
 
   /**
-   * A NOTIFY may name the highest outbox id a commit inserted (older versions' trigger did). When it arrives during a pass, that pass may
-   * already have numbered it (it committed before the pass's statement began): then no further pass is run
-   * for it. One heard before a pass begins is always seen by that pass.
+   * A NOTIFY may name the highest outbox id a commit inserted (older versions' trigger did). When it arrives
+   * during a pass, that pass may already have numbered it (it committed before the pass's statement began):
+   * then no further pass is run for it. One heard before a pass begins is always seen by that pass.
    */
   private heardCommit(payload: string | undefined): void {
     if (this.stopped || !this.leader) return;

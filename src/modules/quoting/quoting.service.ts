@@ -56,6 +56,7 @@ export const EXPIRE_ESTIMATES_SQL = `update estimates e set status = 'EXPIRED', 
   from quote_requests q
   where q.id = e.request_id and e.status = 'ACTIVE' and (e.valid_until <= now() or e.request_id = any(?::uuid[]))
   returning e.id, e.request_id, q.consumer_id`;
+
 const DAY = 24 * 3600 * 1000;
 
 export enum QuoteRequestFeedType {
